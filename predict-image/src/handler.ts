@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ApiError,
+  type Reply,
+  type Request,
+  TASK_COLUMNS,
+  type TaskRow,
+  classify,
+  defineFunction,
+  getObject,
+  getOwnedTask,
+  json,
+  log,
+  putObject,
+  removeObject,
+  taskFromRow,
+  toSqlDateTime,
+  withTransaction,
+} from '@todo/shared/server';
+import type { Label } from '@todo/shared/contract';
+import { checkUpload, modelInput } from './image.ts';
+
+/** Stores a photo for the task and labels it; the steps run in the order DESIGN gives. */
+async function upload(req: Request): Promise<Reply> {
+  const id = req.taskId();
+  const user = await req.user();
+  await getOwnedTask(user.id, id);
+  const bytes = req.bytes();
+  const { type, ext } = checkUpload(req.headers['content-type'] as string | undefined, bytes);
+  const pixels = await modelInput(bytes);
+
+  const key = `${user.id}/${id}/${randomUUID()}.${ext}`;
+  await putObject(key, bytes, type);
+
+  let labels: Label[] = [];
+  let recognitionError: ApiError | undefined;
+  try {
+    labels = await classify(pixels);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    recognitionError = err;
+    req.annotate({ recognition: err.code });
+  }
+
+  // Swap the task's image under a row lock, so that of concurrent uploads exactly one object
+  // stays referenced and every replaced one is known to the upload that replaced it.
+  let swap: { previousKey: string | null; row: TaskRow };
+  try {
+    swap = await withTransaction(async (tx) => {
+      const [current] = await tx.queryRows<TaskRow>(
+        `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ? AND owner = ? FOR UPDATE`,
+        [id, user.id],
+      );
+      if (!current) throw new ApiError('not_found', 'There is no such task.');
+      await tx.execute(
+        'UPDATE tasks SET image_key = ?, image_type = ?, labels = ?, label_status = ?, updated_at = ? WHERE id = ? AND owner = ?',
+        [key, type, JSON.stringify(labels), recognitionError ? 'failed' : 'ready', toSqlDateTime(new Date()), id, user.id],
+      );
+      const row: TaskRow = {
+        ...current,
+        image_key: key,
+        image_type: type,
+        labels,
+        label_status: recognitionError ? 'failed' : 'ready',
+      };
+      return { previousKey: current.image_key, row };
+    });
+  } catch (err) {
+    // The new object is referenced by nothing: remove it so no orphan is left.
+    await removeObject(key).catch(() => undefined);
+    throw err;
+  }
+  if (swap.previousKey && swap.previousKey !== key) {
+    await removeObject(swap.previousKey).catch((err: unknown) =>
+      log.warn({ msg: 'replaced image not removed', fn: 'predict-image', callId: req.callId, key: swap.previousKey, error: String(err) }),
+    );
+  }
+  const task = taskFromRow(swap.row);
+  if (recognitionError) {
+    throw new ApiError(recognitionError.code, `${recognitionError.message} The photo was saved; upload it again to retry.`, {
+      task,
+    });
+  }
+  return json(200, task);
+}
+
+/** The stored photo's bytes with their content type. */
+async function download(req: Request): Promise<Reply> {
+  const id = req.taskId();
+  const user = await req.user();
+  const task = await getOwnedTask(user.id, id);
+  if (!task.image_key) throw new ApiError('not_found', 'This task has no photo.');
+  const bytes = await getObject(task.image_key);
+  if (!bytes) throw new ApiError('not_found', 'This task has no photo.');
+  return {
+    status: 200,
+    body: bytes,
+    headers: {
+      'Content-Type': task.image_type ?? 'application/octet-stream',
+      'Cache-Control': 'private, no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Disposition': 'inline',
+    },
+  };
+}
+
+export default defineFunction({
+  name: 'predict-image',
+  needs: ['mysql', 'jwt', 's3', 'model'],
+  routes: { PUT: upload, GET: download },
+});

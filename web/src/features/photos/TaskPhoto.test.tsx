@@ -1,0 +1,123 @@
+import { LIMITS } from '@todo/shared/contract';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { App } from '../../app/App.tsx';
+import { gate, startFakeBackend, type FakeBackend } from '../../test/fakeBackend.ts';
+import { json } from '../../test/server.ts';
+import { checkImage } from './checkImage.ts';
+
+let backend: FakeBackend;
+beforeAll(async () => {
+  backend = await startFakeBackend();
+});
+afterAll(() => backend.close());
+beforeEach(() => {
+  localStorage.setItem('todo.session', JSON.stringify(backend.sessionFor('pat')));
+});
+afterEach(() => {
+  backend.setOverride(null);
+  backend.tasks.length = 0;
+  backend.requests.length = 0;
+});
+
+const renderApp = async () => {
+  render(<App api={{ baseUrl: backend.url }} />);
+  await waitFor(() => expect(screen.queryByText('Loading your tasks…')).toBeNull());
+};
+
+const fileInput = () => screen.getByLabelText(/Add a photo|Replace photo/) as HTMLInputElement;
+const uploads = () => backend.requests.filter((r) => r.method === 'PUT');
+
+describe('checkImage', () => {
+  it('accepts the API’s image types up to the size limit', () => {
+    expect(checkImage({ name: 'a.jpg', type: 'image/jpeg', size: 1000 })).toBeNull();
+    expect(checkImage({ name: 'a.bmp', type: 'image/bmp', size: 1000 })).toMatch(/not a photo we can use/);
+    expect(checkImage({ name: 'a.png', type: 'image/png', size: LIMITS.imageMaxBytes + 1 })).toMatch(/at most 10\.0 MB/);
+    expect(checkImage({ name: 'a.png', type: 'image/png', size: 0 })).toMatch(/empty/);
+  });
+});
+
+describe('task photo', () => {
+  it('refuses a file of the wrong type without sending it', async () => {
+    backend.addTask({ title: 'Zoo trip' });
+    const user = userEvent.setup({ applyAccept: false });
+    await renderApp();
+    await user.upload(fileInput(), new File(['hello'], 'notes.txt', { type: 'text/plain' }));
+    expect(screen.getByRole('alert').textContent).toMatch(/“notes\.txt” is not a photo we can use/);
+    expect(uploads()).toHaveLength(0);
+  });
+
+  it('refuses a file over the size limit without sending it', async () => {
+    backend.addTask({ title: 'Zoo trip' });
+    const user = userEvent.setup();
+    await renderApp();
+    const big = new File([new Uint8Array(LIMITS.imageMaxBytes + 1)], 'huge.jpg', { type: 'image/jpeg' });
+    await user.upload(fileInput(), big);
+    expect(screen.getByRole('alert').textContent).toMatch(/“huge\.jpg” is 10\.0 MB/);
+    expect(uploads()).toHaveLength(0);
+  });
+
+  it('uploads, says it is recognising, then shows labels with confidence and the thumbnail', async () => {
+    backend.addTask({ title: 'Zoo trip' });
+    const hold = gate();
+    backend.setOverride(async (req) => {
+      if (req.method === 'PUT') await hold.promise;
+      return false;
+    });
+    const user = userEvent.setup();
+    await renderApp();
+    await user.upload(fileInput(), new File([new Uint8Array(2048)], 'zebra.jpg', { type: 'image/jpeg' }));
+    expect(await screen.findByText('Recognising…')).toBeTruthy();
+    hold.open();
+    const chips = await screen.findByRole('list', { name: 'What the photo shows' });
+    expect(within(chips).getByText('zebra')).toBeTruthy();
+    expect(within(chips).getByText('93%', { exact: false })).toBeTruthy();
+    const img = await screen.findByRole('img', { name: 'Photo: zebra, hartebeest' });
+    expect(img.getAttribute('src')).toMatch(/^blob:/);
+    expect(screen.getByLabelText(/Replace photo/)).toBeTruthy();
+    const put = uploads()[0];
+    expect(put?.url).toMatch(/^\/function\/predict-image\/\d+$/);
+    expect(put?.headers['content-type']).toBe('image/jpeg');
+    expect(put?.body.length).toBe(2048);
+    const get = backend.requests.find((r) => r.method === 'GET' && r.url.startsWith('/function/predict-image/'));
+    expect(get?.headers.authorization).toBe('Bearer token-pat');
+  });
+
+  it('says when recognition failed and offers a retry', async () => {
+    const task = backend.addTask({ title: 'Zoo trip' });
+    let fail = true;
+    backend.setOverride((req, res) => {
+      if (req.method !== 'PUT' || !fail) return false;
+      fail = false;
+      json(res, 503, {
+        error: {
+          code: 'recognition_unavailable',
+          message: 'model down',
+          task: { ...task, hasImage: true, labelStatus: 'failed', labels: [] },
+        },
+      });
+      return true;
+    });
+    const user = userEvent.setup();
+    await renderApp();
+    await user.upload(fileInput(), new File([new Uint8Array(100)], 'zebra.jpg', { type: 'image/jpeg' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Your photo was saved, but we could not recognise what is in it right now.',
+    );
+    await user.click(screen.getByRole('button', { name: 'Try recognising again' }));
+    expect(await screen.findByText('zebra')).toBeTruthy();
+    expect(uploads()).toHaveLength(2);
+  });
+
+  it('offers a retry after a reload for a photo whose recognition failed', async () => {
+    backend.addTask({ title: 'Old photo', hasImage: true, labelStatus: 'failed' });
+    const user = userEvent.setup();
+    await renderApp();
+    expect(screen.getByText('We saved your photo, but could not recognise what is in it.')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Try recognising again' }));
+    expect(await screen.findByText('zebra')).toBeTruthy();
+    // The stored photo was fetched and sent back.
+    expect(uploads()[0]?.body.length).toBe(4);
+  });
+});

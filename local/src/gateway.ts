@@ -12,8 +12,6 @@ export interface GatewayOptions {
   functions: Map<string, FunctionReplicas>;
   /** The built web app, served at `/`; undefined when there is none. */
   webRoot: string | undefined;
-  /** Largest request body passed to a function, like the ingress in front of the real gateway. */
-  maxBodyBytes: number;
   /** How long a function may take before the caller gets a 503. */
   upstreamTimeoutMs: number;
   log: LogSink;
@@ -31,6 +29,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
   '.woff2': 'font/woff2',
 };
+
+const formatBytes = (n: number): string =>
+  n >= 1048576 ? `${+(n / 1048576).toFixed(1)} MB` : `${+(n / 1024).toFixed(1)} KB`;
 
 function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
@@ -70,10 +71,14 @@ export function createGateway(options: GatewayOptions): Server {
   function proxy(req: IncomingMessage, res: ServerResponse, name: string, rest: string, search: string): void {
     const fn = options.functions.get(name);
     if (!fn) return sendError(res, 404, 'not_found', `There is no function named "${name}".`);
+    // Bodies over the function's MAX_RAW_SIZE are refused here, as the ingress does in production,
+    // so the caller gets the API's error shape rather than the template's HTML page.
+    const tooLarge = () =>
+      sendError(res, 413, 'payload_too_large', `The request body must be at most ${formatBytes(fn.maxBodyBytes)}.`, { Connection: 'close' });
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > options.maxBodyBytes) {
+    if (declared > fn.maxBodyBytes) {
       req.resume();
-      return sendError(res, 413, 'payload_too_large', `The request body must be at most ${Math.floor(options.maxBodyBytes / 1048576)} MB.`, { Connection: 'close' });
+      return tooLarge();
     }
     const replica = fn.pick();
     if (!replica) return sendError(res, 503, 'service_unavailable', `The ${name} function is not running right now. Try again shortly.`, { 'Retry-After': '2' });
@@ -136,10 +141,10 @@ export function createGateway(options: GatewayOptions): Server {
     let received = 0;
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > options.maxBodyBytes) {
+      if (received > fn.maxBodyBytes) {
         upstream.destroy();
         done(413);
-        sendError(res, 413, 'payload_too_large', `The request body must be at most ${Math.floor(options.maxBodyBytes / 1048576)} MB.`, { Connection: 'close' });
+        tooLarge();
         req.destroy();
       }
     });

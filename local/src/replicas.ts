@@ -13,6 +13,8 @@ export interface ReplicaOptions {
   count: number;
   hostScript: string;
   handlerPath: string;
+  /** The template's body limit (MAX_RAW_SIZE or MAX_JSON_SIZE) in bytes. */
+  maxBodyBytes: number;
   env: Record<string, string>;
   log: LogSink;
 }
@@ -44,12 +46,14 @@ async function answersHealth(port: number): Promise<boolean> {
  */
 export class FunctionReplicas {
   readonly name: string;
+  readonly maxBodyBytes: number;
   readonly replicas: Replica[] = [];
   private next = 0;
   private stopping = false;
 
   constructor(private readonly options: ReplicaOptions) {
     this.name = options.name;
+    this.maxBodyBytes = options.maxBodyBytes;
   }
 
   async start(): Promise<void> {

@@ -46,3 +46,11 @@ export function durationMs(value: string | undefined, fallbackMs: number): numbe
   }
   return matched === value ? total : fallbackMs;
 }
+
+/** A body-parser size ("100kb", "12mb", "1048576") in bytes; the template's default is 100kb. */
+export function byteSize(value: string | undefined): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(value?.trim() ?? '100kb');
+  if (!m) throw new Error(`not a size: "${value}"`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb' | 'gb'];
+  return Math.floor(Number(m[1]) * unit);
+}

@@ -9,7 +9,7 @@ import { type ModelProcess, startModelProcess } from './model-process.ts';
 import { prepareDatabase } from './database.ts';
 import { FunctionReplicas } from './replicas.ts';
 import { EMBEDDED_S3_KEYS, type EmbeddedS3, startEmbeddedS3 } from './s3-server.ts';
-import { durationMs, readStackFile } from './stack-file.ts';
+import { byteSize, durationMs, readStackFile } from './stack-file.ts';
 
 export interface StackOptions {
   repoRoot: string;
@@ -144,6 +144,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         count: options.replicas ?? fn.minReplicas,
         hostScript: join(root, 'local', 'dist', 'function-host.js'),
         handlerPath,
+        maxBodyBytes: byteSize(fn.templateEnv.RAW_BODY === 'true' ? fn.templateEnv.MAX_RAW_SIZE : fn.templateEnv.MAX_JSON_SIZE),
         env: { ...functionEnv, ...fn.templateEnv },
         log,
       });
@@ -157,7 +158,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     gateway = createGateway({
       functions,
       webRoot: existsSync(join(webRoot, 'index.html')) ? webRoot : undefined,
-      maxBodyBytes: 12 * 1024 * 1024,
       upstreamTimeoutMs,
       log,
     });

@@ -218,6 +218,7 @@ describe('errors', () => {
     { name: 'unknown version (predict)', path: `/v1/models/${MODEL_NAME}/versions/2:predict`, body: '{}', status: 404 },
     { name: 'unknown path', method: 'GET', path: '/v2/health', status: 404 },
     { name: 'no model name', method: 'GET', path: '/v1/models', status: 404 },
+    { name: 'broken %-escape in the model name', method: 'GET', path: '/v1/models/%E0%A4%A', status: 404 },
     { name: 'unsupported verb', path: `/v1/models/${MODEL_NAME}:classify`, body: '{}', status: 404 },
     { name: 'GET on predict', method: 'GET', path: predictPath, status: 405 },
     { name: 'POST on status', method: 'POST', path: `/v1/models/${MODEL_NAME}`, body: '{}', status: 405 },

@@ -22,6 +22,8 @@ export interface ModelHttpServer {
   server: Server;
   /** Resolves when no request is being handled and no inference is queued. */
   drain(): Promise<void>;
+  /** Resolves when no inference is running or queued. */
+  inferenceDone(): Promise<void>;
 }
 
 export function createModelHttpServer(model: LoadedModel, options: HttpServerOptions): ModelHttpServer {
@@ -46,11 +48,15 @@ export function createModelHttpServer(model: LoadedModel, options: HttpServerOpt
     if (route.kind === 'status') return sendJson(res, 200, statusBody());
     if (route.kind === 'metadata') return sendJson(res, 200, metadataBody(options.modelName, model));
 
-    const body = await readBody(req, options.maxBodyBytes);
-    const { format, batch } = parsePredictBody(body, model.inputName);
-    const input = adaptBatch(batch, model);
-    const rows = await queue.run(() => runModel(model, input, batch.count));
+    const { format, input, count } = modelInput(await readBody(req, options.maxBodyBytes));
+    const rows = await queue.run(() => runModel(model, input, count));
     sendJson(res, 200, format === 'row' ? { predictions: rows } : { outputs: rows });
+  }
+
+  /** Parsed and adapted in one step, so only the (small) model input waits in the queue. */
+  function modelInput(body: string) {
+    const { format, batch } = parsePredictBody(body, model.inputName);
+    return { format, input: adaptBatch(batch, model), count: batch.count };
   }
 
   async function drain(): Promise<void> {
@@ -58,7 +64,7 @@ export function createModelHttpServer(model: LoadedModel, options: HttpServerOpt
     if (active > 0) await new Promise<void>((resolve) => (onIdle = resolve));
   }
 
-  return { server, drain };
+  return { server, drain, inferenceDone: () => queue.idle() };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

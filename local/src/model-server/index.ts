@@ -17,6 +17,7 @@ export const DEFAULT_MODEL_NAME = 'efficientnetv2-s';
 /** A 384×384 instance is 3–5 MB of JSON; this leaves room for batches and stops runaway bodies. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_QUEUED_REQUESTS = 16;
+const SHUTDOWN_GRACE_MS = 5000;
 
 export interface ModelServerOptions {
   /** Folder with one `.onnx` model, its labels `.txt` and an optional `model.json`. */
@@ -46,7 +47,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const modelName = options.modelName ?? DEFAULT_MODEL_NAME;
   const host = options.host ?? '127.0.0.1';
   const model = await loadModel(options.modelDir);
-  const { server, drain } = createModelHttpServer(model, {
+  const { server, drain, inferenceDone } = createModelHttpServer(model, {
     modelName,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxQueuedRequests: options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS,
@@ -71,9 +72,14 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     (closing ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await drain();
+      // Running requests may finish; a client still trickling a body in is not waited for long.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([drain(), new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+      clearTimeout(grace);
       server.closeAllConnections();
       await closed;
+      // The session must outlive every run already queued.
+      await inferenceDone();
       await model.session.release();
     })());
 

@@ -23,7 +23,7 @@ export function parsePredictBody(body: string, inputName: string): PredictInput 
   try {
     request = JSON.parse(body);
   } catch (err) {
-    throw badRequest(`JSON Parse error: ${(err as Error).message}`);
+    throw badRequest(`JSON Parse error: ${(err as Error).message.slice(0, 300)}`);
   }
   if (!isPlainObject(request)) throw badRequest('The request body must be a JSON object');
 

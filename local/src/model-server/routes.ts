@@ -22,9 +22,18 @@ export function matchRoute(method: string, pathname: string): Route {
     if (method !== allowed) {
       throw new HttpError(405, `Method ${method} is not allowed for ${pathname}; use ${allowed}`, { Allow: allowed });
     }
-    return { kind, model: decodeURIComponent(m[1]!), version: m[2] };
+    const model = decodeName(m[1]!);
+    if (model !== undefined) return { kind, model, version: m[2] };
   }
   throw new HttpError(404, `Malformed request: ${method} ${pathname}`);
+}
+
+function decodeName(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined; // a broken %-escape: no model has that name
+  }
 }
 
 /** 404 in TF Serving's words unless the route names the served model and version. */

@@ -151,6 +151,15 @@ describe('session', () => {
     await waitFor(() => expect(localStorage.getItem('todo.session')).toBeNull());
   });
 
+  it('signs out by itself when the token expires while the page is open', async () => {
+    const session = { ...backend.sessionFor('gina'), expiresAt: new Date(Date.now() + 400).toISOString() };
+    localStorage.setItem('todo.session', JSON.stringify(session));
+    renderApp();
+    expect(await screen.findByRole('heading', { name: 'Your tasks' })).toBeTruthy();
+    expect(await screen.findByText('Your session has expired. Please sign in again.', {}, { timeout: 3000 })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
+  });
+
   it('signs out', async () => {
     localStorage.setItem('todo.session', JSON.stringify(backend.sessionFor('frank')));
     const user = userEvent.setup();

@@ -72,7 +72,7 @@ export function TaskPhoto({ task, onTaskChange }: Props) {
                 Try recognising again
               </button>
             ) : null}
-            {!task.hasImage ? <span className="photo__hint">or drop one here</span> : null}
+            {!task.hasImage ? <span className="photo__hint photo__hint--drop">or drop one here</span> : null}
           </div>
         ) : null}
       </div>

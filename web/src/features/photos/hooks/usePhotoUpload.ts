@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, describeError, useApi } from '../../../api/index.ts';
 import { useAnnounce } from '../../../components/Announcer.tsx';
 import { checkImage } from '../checkImage.ts';
+import { SHOWN_MIN_SCORE } from './useLabelList.ts';
 
 export type UploadPhase = 'idle' | 'uploading' | 'recognising';
 
@@ -21,8 +22,12 @@ export interface PhotoUpload {
   cancel(): void;
 }
 
+/** The likely labels in words, for alt text and announcements: "zebra, hartebeest". */
 export function describeLabels(task: Task): string {
-  const names = task.labels.slice(0, 3).map((l) => l.name);
+  const names = task.labels
+    .filter((l, i) => i === 0 || l.score >= SHOWN_MIN_SCORE)
+    .slice(0, 3)
+    .map((l) => l.name);
   return names.length ? names.join(', ') : 'nothing we could name';
 }
 
@@ -70,6 +75,10 @@ export function usePhotoUpload(task: Task, onTaskChange: (task: Task) => void): 
             if (abort.signal.aborted) return;
             setPhase('idle');
             if (err instanceof ApiError && err.status === 401) return;
+            // Only worth sending the same bytes again if the fault was not in them.
+            const transient =
+              err instanceof ApiError && (err.code === 'network_error' || err.code === 'recognition_unavailable' || err.status >= 500);
+            if (!transient) lastFile.current = null;
             if (err instanceof ApiError && err.task) {
               // Recognition failed but the photo was stored: show it, and offer a retry.
               setImageVersion((v) => v + 1);

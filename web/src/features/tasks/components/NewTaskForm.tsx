@@ -32,7 +32,7 @@ export function NewTaskForm({ form }: { form: NewTaskFormState }) {
         onChange={(e) => setValue('body', e.target.value)}
         error={errors.body}
         hint="Optional."
-        rows={3}
+        rows={2}
       />
       <InputField
         label="Due date"

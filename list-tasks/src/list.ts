@@ -25,7 +25,9 @@ export function decodeCursor(cursor: string): Position {
   if (
     typeof createdAt !== 'string' ||
     !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(createdAt) ||
+    // Round-trips only for a real instant: 2027-02-30 would otherwise roll over to 2 March.
     Number.isNaN(Date.parse(createdAt)) ||
+    new Date(createdAt).toISOString() !== createdAt ||
     typeof id !== 'string' ||
     !/^[1-9]\d{0,19}$/.test(id)
   ) {

@@ -43,6 +43,28 @@ function sendError(res: ServerResponse, status: number, code: ErrorCode, message
   res.end(body);
 }
 
+/** Methods the node18 template routes to the handler (HEAD as GET); any other gets its HTML 404. */
+const TEMPLATE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * What the node18 template would refuse with its own HTML error page before the handler runs:
+ * a method it does not route, a path its router cannot percent-decode, a compressed body.
+ * Refused here instead, in the API's error shape.
+ */
+function templateRefusal(req: IncomingMessage, rest: string): [number, ErrorCode, string] | undefined {
+  if (!TEMPLATE_METHODS.has(req.method ?? '')) return [405, 'method_not_allowed', `${req.method} is not supported here.`];
+  try {
+    decodeURIComponent(rest);
+  } catch {
+    return [400, 'validation_failed', 'The address is not valid.'];
+  }
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return [415, 'unsupported_media_type', 'Send the body without a Content-Encoding.'];
+  }
+  return undefined;
+}
+
 /** The local stand-in for the OpenFaaS gateway: routes, metrics, health, and the web app. */
 export function createGateway(options: GatewayOptions): Server {
   const metrics = new GatewayMetrics();
@@ -71,10 +93,17 @@ export function createGateway(options: GatewayOptions): Server {
   function proxy(req: IncomingMessage, res: ServerResponse, name: string, rest: string, search: string): void {
     const fn = options.functions.get(name);
     if (!fn) return sendError(res, 404, 'not_found', `There is no function named "${name}".`);
+    const refusal = templateRefusal(req, rest);
+    if (refusal) {
+      req.resume();
+      return sendError(res, ...refusal);
+    }
     // Bodies over the function's MAX_RAW_SIZE are refused here, as the ingress does in production,
-    // so the caller gets the API's error shape rather than the template's HTML page.
+    // so the caller gets the API's error shape rather than the template's HTML page. The rest of
+    // the body is read and dropped: closing on a client still sending resets the connection, and
+    // the client then sees a write error (EPIPE) instead of the 413.
     const tooLarge = () =>
-      sendError(res, 413, 'payload_too_large', `The request body must be at most ${formatBytes(fn.maxBodyBytes)}.`, { Connection: 'close' });
+      sendError(res, 413, 'payload_too_large', `The request body must be at most ${formatBytes(fn.maxBodyBytes)}.`);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > fn.maxBodyBytes) {
       req.resume();
@@ -125,6 +154,8 @@ export function createGateway(options: GatewayOptions): Server {
     );
     upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT' })));
     upstream.on('error', (err: NodeJS.ErrnoException) => {
+      // Already answered (e.g. the 413 below, which destroys the upstream request).
+      if (finished) return;
       const timedOut = err.code === 'ETIMEDOUT';
       const status = timedOut ? 503 : 502;
       done(status);
@@ -141,11 +172,13 @@ export function createGateway(options: GatewayOptions): Server {
     let received = 0;
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > fn.maxBodyBytes) {
+      if (received > fn.maxBodyBytes && !finished) {
+        // unpipe pauses the request: resume it so the rest of the body is read and dropped.
+        req.unpipe(upstream);
+        req.resume();
         upstream.destroy();
         done(413);
         tooLarge();
-        req.destroy();
       }
     });
     req.pipe(upstream);
@@ -198,7 +231,14 @@ export function createGateway(options: GatewayOptions): Server {
   }
 
   return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://gateway');
+    } catch {
+      // e.g. "GET http://[ HTTP/1.1": a request line Node accepts but no URL parser does.
+      req.resume();
+      return sendError(res, 400, 'validation_failed', 'The address is not valid.');
+    }
     const match = /^\/function\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
     if (match) return proxy(req, res, match[1]!, match[2] ?? '', url.search);
     if (url.pathname === '/healthz') return void healthz(res);

@@ -28,9 +28,10 @@ export const usernameSchema = text()
   .max(LIMITS.usernameMax, `must be at most ${LIMITS.usernameMax} characters`)
   .regex(LIMITS.usernamePattern, 'may contain only lower-case letters, digits, dot, underscore and hyphen');
 
+/** Counted in code points like titles: four emoji are four characters, not eight. */
 export const passwordSchema = text()
-  .min(LIMITS.passwordMin, `must be at least ${LIMITS.passwordMin} characters`)
-  .max(LIMITS.passwordMax, `must be at most ${LIMITS.passwordMax} characters`);
+  .refine((s) => codePoints(s) >= LIMITS.passwordMin, `must be at least ${LIMITS.passwordMin} characters`)
+  .refine((s) => codePoints(s) <= LIMITS.passwordMax, `must be at most ${LIMITS.passwordMax} characters`);
 
 export const credentialsSchema = z.object({
   username: usernameSchema,

@@ -29,8 +29,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const salt = Buffer.from(parts[4] ?? '', 'base64');
   const expected = Buffer.from(parts[5] ?? '', 'base64');
   if (!n || !r || !p || salt.length === 0 || expected.length === 0) return false;
-  const actual = await derive(password, salt, n, r, p, expected.length);
-  return timingSafeEqual(actual, expected);
+  // Parameters scrypt refuses (a corrupted row) make the hash unusable: a refusal, not a crash.
+  const actual = await derive(password, salt, n, r, p, expected.length).catch(() => undefined);
+  return actual !== undefined && timingSafeEqual(actual, expected);
 }
 
 let dummyHash: Promise<string> | undefined;

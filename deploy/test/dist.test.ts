@@ -1,0 +1,224 @@
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_STATUS, isErrorBody, type ErrorCode } from '../../shared/src/contract/errors.ts';
+import { FUNCTIONS } from '../../shared/src/contract/routes.ts';
+import { loadStack, repoRoot } from './support/repo.ts';
+import { runTemplate, type TemplateRequest, type TemplateResponse } from './support/template.ts';
+
+/**
+ * Each built <fn>/dist as the node18 template uses it: copied alone to an empty folder (what
+ * `faas-cli build` copies into the template's function/), `npm install --omit=dev` there, the
+ * template's `npm test` step, then handler.js required and called in a fresh process with
+ * template-shaped events. No database, object store or model server: every address points at a
+ * closed port, so the calls that need one must answer 503 in the API's shape, quickly.
+ */
+
+const stack = loadStack();
+/** What may stay outside the bundle (native code), per function. */
+const EXTERNAL: Record<string, Record<string, string>> = { 'predict-image': { sharp: '0.34.5' } };
+
+let work = '';
+let closedPort = 0;
+const installed: Record<string, string> = {};
+const SECRET_VALUES: Record<string, string> = {
+  'jwt-secret': 'test-only-jwt-key-for-the-dist-check-0123456789abcdef',
+  'mysql-password': 'test-only',
+  's3-access-key': 'test-only',
+  's3-secret-key': 'test-only-key',
+};
+
+async function freePortThenClose(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const distReady = (fn: string) => existsSync(join(repoRoot, fn, 'dist', 'handler.js')) && existsSync(join(repoRoot, fn, 'dist', 'package.json'));
+
+beforeAll(async () => {
+  if (!FUNCTIONS.every(distReady)) {
+    execFileSync('pnpm', ['build'], { cwd: repoRoot, stdio: 'inherit', timeout: 600_000 });
+  }
+  work = mkdtempSync(join(tmpdir(), 'dist-check-'));
+  closedPort = await freePortThenClose();
+  // The template copies the handler folder as it is; npm then installs what its package.json lists.
+  await Promise.all(
+    FUNCTIONS.map(async (fn) => {
+      const dir = join(work, fn);
+      cpSync(join(repoRoot, fn, 'dist'), dir, { recursive: true });
+      await new Promise<void>((resolve, reject) => {
+        import('node:child_process').then(({ execFile }) =>
+          execFile('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: dir, timeout: 300_000 }, (err, _o, stderr) =>
+            err ? reject(new Error(`${fn}: npm install failed: ${stderr}`)) : resolve(),
+          ),
+        );
+      });
+      installed[fn] = dir;
+    }),
+  );
+  mkdirSync(join(work, 'secrets'));
+  for (const [name, value] of Object.entries(SECRET_VALUES)) writeFileSync(join(work, 'secrets', name), `${value}\n`);
+  mkdirSync(join(work, 'no-secrets'));
+  writeFileSync(join(work, 'labels.txt'), Array.from({ length: 1000 }, (_, i) => `class ${i}`).join('\n'));
+}, 900_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** The function's stack.yml environment, with every dependency moved to a closed local port. */
+function envFor(fn: string, secretsDir: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(stack.functions[fn]!.environment ?? {})) env[k] = String(v);
+  for (const k of ['MYSQL_HOST', 'MYSQL_PORT']) delete env[k];
+  env.MYSQL_URL = `mysql://todo@127.0.0.1:${closedPort}/todo`;
+  if (env.S3_ENDPOINT) env.S3_ENDPOINT = `http://127.0.0.1:${closedPort}`;
+  if (env.MODEL_URL) env.MODEL_URL = `http://127.0.0.1:${closedPort}`;
+  if (env.MODEL_LABELS) env.MODEL_LABELS = join(work, 'labels.txt');
+  env.SECRETS_DIR = secretsDir;
+  return env;
+}
+
+const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
+/** An HS256 token as login issues it, signed with the test secret. */
+function token(fn: string, claims: Record<string, unknown> = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  const issuer = String(stack.functions[fn]!.environment?.JWT_ISSUER ?? 'todo-openfaas');
+  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const payload = b64url(JSON.stringify({ sub: '1', name: 'alice', iss: issuer, iat: now, exp: now + 600, ...claims }));
+  const sig = createHmac('sha256', SECRET_VALUES['jwt-secret']!).update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${sig}`;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const auth = (fn: string) => ({ authorization: `Bearer ${token(fn)}` });
+const credentials = JSON.stringify({ username: 'alice', password: 'long enough password' });
+const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
+const newTask = JSON.stringify({ title: 'Buy milk', body: '', dueDate: '2030-01-15' });
+
+/** Per function: calls that must be answered without any dependency, and the error code each gets. */
+const CALLS: Record<string, [string, TemplateRequest | ((fn: string) => TemplateRequest), ErrorCode][]> = {
+  signup: [
+    ['malformed JSON', { method: 'POST', path: '/', headers: JSON_HEADERS, body: '{"username": "alice",' }, 'invalid_json'],
+    ['wrong method', { method: 'GET', path: '/' }, 'method_not_allowed'],
+    ['database down', { method: 'POST', path: '/', headers: JSON_HEADERS, body: credentials }, 'service_unavailable'],
+  ],
+  login: [
+    ['malformed JSON', { method: 'POST', path: '/', headers: JSON_HEADERS, body: '{bad json' }, 'invalid_json'],
+    ['wrong method', { method: 'GET', path: '/' }, 'method_not_allowed'],
+    ['database down', { method: 'POST', path: '/', headers: JSON_HEADERS, body: credentials }, 'service_unavailable'],
+  ],
+  'create-task': [
+    ['no token', { method: 'POST', path: '/', headers: JSON_HEADERS, body: newTask }, 'unauthorized'],
+    ['a bad token', { method: 'POST', path: '/', headers: { ...JSON_HEADERS, authorization: 'Bearer abc.def.ghi' }, body: newTask }, 'unauthorized'],
+    ['an expired token', (fn) => ({ method: 'POST', path: '/', headers: { ...JSON_HEADERS, authorization: `Bearer ${token(fn, { exp: 1000, iat: 900 })}` }, body: newTask }), 'unauthorized'],
+    ['database down', (fn) => ({ method: 'POST', path: '/', headers: { ...JSON_HEADERS, ...auth(fn) }, body: newTask }), 'service_unavailable'],
+  ],
+  'list-tasks': [
+    ['no token', { method: 'GET', path: '/', query: 'limit=5' }, 'unauthorized'],
+    ['wrong method', { method: 'POST', path: '/', headers: JSON_HEADERS, body: '{}' }, 'method_not_allowed'],
+    ['database down', (fn) => ({ method: 'GET', path: '/', query: 'limit=5', headers: auth(fn) }), 'service_unavailable'],
+  ],
+  'delete-task': [
+    ['no token', { method: 'DELETE', path: '/12' }, 'unauthorized'],
+    ['a token of another issuer', (fn) => ({ method: 'DELETE', path: '/12', headers: { authorization: `Bearer ${token(fn, { iss: 'someone-else' })}` } }), 'unauthorized'],
+    ['database down', (fn) => ({ method: 'DELETE', path: '/12', headers: auth(fn) }), 'service_unavailable'],
+  ],
+  'predict-image': [
+    ['no token (upload)', { method: 'PUT', path: '/12', headers: { 'content-type': 'image/jpeg' }, body: jpeg }, 'unauthorized'],
+    ['no token (download)', { method: 'GET', path: '/12' }, 'unauthorized'],
+    ['database down', (fn) => ({ method: 'PUT', path: '/12', headers: { 'content-type': 'image/jpeg', ...auth(fn) }, body: jpeg }), 'service_unavailable'],
+  ],
+};
+
+/** The needs of each function decide which secrets it refuses to start without. */
+const REQUIRED_SECRETS: Record<string, string[]> = {
+  signup: ['mysql-password'],
+  login: ['mysql-password', 'jwt-secret'],
+  'create-task': ['mysql-password', 'jwt-secret'],
+  'list-tasks': ['mysql-password', 'jwt-secret'],
+  'delete-task': ['mysql-password', 'jwt-secret', 's3-access-key', 's3-secret-key'],
+  'predict-image': ['mysql-password', 'jwt-secret', 's3-access-key', 's3-secret-key'],
+};
+
+function expectApiError(res: TemplateResponse, code: ErrorCode, what: string): void {
+  expect(res.hang, `${what}: the handler threw synchronously, the template never answers`).toBeFalsy();
+  expect(res.timedOut, `${what}: no answer within the time limit`).toBeFalsy();
+  expect(res.rejectedByTemplate, `${what}: refused by the template before the handler ran`).toBeUndefined();
+  expect(res.callbacks, `${what}: succeed()/fail() calls`).toBe(1);
+  expect(res.sends, `${what}: responses sent`).toBe(1);
+  expect(res.status, `${what}: status`).toBe(ERROR_STATUS[code]);
+  expect(res.headers['content-type'], `${what}: content type`).toMatch(/^application\/json/);
+  const text = res.body.toString('utf8');
+  const body = JSON.parse(text) as unknown;
+  expect(isErrorBody(body), `${what}: ${text}`).toBe(true);
+  expect((body as { error: { code: string } }).error.code, `${what}: ${text}`).toBe(code);
+  // No internals in answers.
+  expect(text, what).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|\bat .*\.js:\d+|mysql:\/\/|SELECT |INSERT |svc\.cluster\.local/);
+}
+
+describe.each([...FUNCTIONS])('%s/dist under the node18 template', (fn) => {
+  it('is a CommonJS handler.js and a package.json with only unbundleable dependencies', () => {
+    // The copy taken before `npm install` (one snapshot, whatever rebuilds happen meanwhile).
+    const dist = installed[fn]!;
+    const listed = readdirSync(dist).filter((f) => !f.endsWith('.map') && f !== 'node_modules' && f !== 'package-lock.json');
+    expect(listed.sort()).toEqual(['handler.js', 'package.json']);
+    const pkg = JSON.parse(readFileSync(join(dist, 'package.json'), 'utf8')) as {
+      type?: string;
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    // "type": "module" would make the template's require('./function/handler') fail.
+    expect(pkg.type ?? 'commonjs').toBe('commonjs');
+    expect(pkg.dependencies ?? {}).toEqual(EXTERNAL[fn] ?? {});
+    for (const v of Object.values({ ...pkg.dependencies, ...pkg.devDependencies })) expect(v).not.toMatch(/^(workspace|file|link):/);
+    // The bundle requires only Node's own modules and the listed dependencies (optional ones a
+    // library tries inside try/catch, and require(...) in message strings, do not count).
+    const bundle = readFileSync(join(dist, 'handler.js'), 'utf8');
+    const allowed = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies ?? {})]);
+    for (const m of bundle.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) {
+      const name = m[1]!;
+      if (allowed.has(name) || allowed.has(name.split('/')[0]!)) continue;
+      const line = bundle.slice(bundle.lastIndexOf('\n', m.index) + 1, m.index);
+      const inString = ['"', "'", '`'].some((q) => (line.match(new RegExp(`(?<!\\\\)\\${q}`, 'g')) ?? []).length % 2 === 1);
+      const inTry = /try\s*\{[^{}]*$/.test(bundle.slice(Math.max(0, m.index - 120), m.index));
+      expect(inString || inTry, `handler.js requires "${name}", which is not installed in the template`).toBe(true);
+    }
+  });
+
+  it('passes the template\'s `npm test` build step', () => {
+    // template/node18/Dockerfile runs `npm test` in the function folder: a package.json without a
+    // test script fails `faas-cli build` there ("Missing script: test").
+    expect(() => execFileSync('npm', ['test', '--silent'], { cwd: installed[fn]!, stdio: 'pipe', timeout: 60_000 })).not.toThrow();
+  });
+
+  it('answers in the API error shape, with the right status, without any dependency', async () => {
+    const calls = CALLS[fn]!;
+    const run = await runTemplate(
+      installed[fn]!,
+      calls.map(([, r]) => ({ timeoutMs: 20_000, ...(typeof r === 'function' ? r(fn) : r) })),
+      envFor(fn, join(work, 'secrets')),
+    );
+    expect(run.loaded, run.loaded ? '' : `${run.error}\n${run.stderr}`).toBe(true);
+    if (!run.loaded) return;
+    calls.forEach(([what, , code], i) => expectApiError(run.results[i]!, code, `${fn}: ${what}`));
+    // A dead dependency is noticed at once, not after a long hang.
+    expect(run.ms).toBeLessThan(30_000);
+  });
+
+  it('refuses to start in production without its secrets, naming them', async () => {
+    const run = await runTemplate(installed[fn]!, [], envFor(fn, join(work, 'no-secrets')));
+    expect(run.loaded).toBe(false);
+    if (run.loaded) return;
+    for (const secret of REQUIRED_SECRETS[fn]!) expect(run.error).toContain(secret);
+    expect(run.error).toContain('faas-cli secret create');
+  });
+});

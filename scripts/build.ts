@@ -30,8 +30,12 @@ async function buildFunction(name: string): Promise<void> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   await build({
-    // The template does `require('./function/handler')` and calls what it exports.
-    stdin: { contents: "module.exports = require('./src/handler.ts').default;", resolveDir: dir, loader: 'js' },
+    // The template does `require('./function/handler')` and calls what it exports. The entry is
+    // ESM so that esbuild can tree-shake (a require() here kept all of shared/server, minio
+    // included, in every bundle: 3.3 MB instead of 2.1, ~45 ms more at each cold start);
+    // the footer then makes the default export the module itself.
+    stdin: { contents: "export { default } from './src/handler.ts';", resolveDir: dir, loader: 'js' },
+    footer: { js: 'module.exports = module.exports.default;' },
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -44,7 +48,16 @@ async function buildFunction(name: string): Promise<void> {
     logLevel: 'warning',
   });
   const dependencies = Object.fromEntries(external.map((dep) => [dep, pkg.dependencies?.[dep] ?? '*']));
-  const distPackage = { name: `todo-${name}`, version: pkg.version, private: true, main: 'handler.js', dependencies };
+  const distPackage = {
+    name: `todo-${name}`,
+    version: pkg.version,
+    private: true,
+    main: 'handler.js',
+    // The template's Dockerfile runs `npm test` in this folder: check that the handler loads there
+    // (on the template's Node, with its native dependencies installed).
+    scripts: { test: `node -e "if (typeof require('./handler.js') !== 'function') process.exit(1)"` },
+    dependencies,
+  };
   await writeFile(join(out, 'package.json'), `${JSON.stringify(distPackage, null, 2)}\n`);
 }
 

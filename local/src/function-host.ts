@@ -45,7 +45,7 @@ class FunctionContext {
     this.cb(undefined, value);
   }
   fail(value: unknown): void {
-    if (this.cbCalled > 0) return;
+    if (this.statusCode === 200) this.statusCode = 500;
     this.cbCalled++;
     this.cb(value);
   }

@@ -1,15 +1,22 @@
 #!/bin/sh
 # The model download script: puts EfficientNetV2-S (ImageNet-1k) where TensorFlow Serving loads it,
-# $MODEL_BASE/$MODEL_NAME/$MODEL_VERSION/saved_model.pb. Run by the tf-serving pod's init container
-# (image tensorflow/tensorflow, which has python3 and TensorFlow); runs anywhere else with those.
+# $MODEL_BASE/$MODEL_NAME/$MODEL_VERSION/saved_model.pb, and the model's class names next to it,
+# $MODEL_BASE/$MODEL_NAME/labels/labels.txt (what the pod's labels sidecar serves at /labels.txt for
+# predict-image's MODEL_LABELS). Run by the tf-serving pod's init container (image
+# tensorflow/tensorflow, which has python3 and TensorFlow); runs anywhere else with those.
 #
-#   1. download the published TF2 SavedModel (TF Hub's google/imagenet/efficientnet_v2_imagenet1k_s/
+#   1. download TensorFlow's published ImageNet class names (ImageNetLabels.txt: 1001 lines, a
+#      leading "background" class then the 1000 ImageNet-1k classes in the model's output order;
+#      predict-image drops the background class); check it has 1000 or 1001 non-empty lines and
+#      nothing else (an error page is not a labels file), and install it with a rename;
+#   2. download the published TF2 SavedModel (TF Hub's google/imagenet/efficientnet_v2_imagenet1k_s/
 #      classification/2, served from Kaggle Models): a .tar.gz of the SavedModel folder;
-#   2. re-export it with an explicit `serving_default` signature: input `images` float32
+#   3. re-export it with an explicit `serving_default` signature: input `images` float32
 #      [batch, 384, 384, 3] in [0, 1] (what predict-image sends), output `logits` [batch, 1000];
 #      checked with one all-zero image before it is installed;
-#   3. install it with a rename, so TF Serving never sees a half-written version.
-# Nothing happens when the version is already there (the volume is persistent), so restarts are fast.
+#   4. install it with a rename, so TF Serving never sees a half-written version.
+# Each step is skipped when what it installs is already there (the volume is persistent), so
+# restarts are fast. (TF Serving loads only the numbered folders of $MODEL_BASE/$MODEL_NAME.)
 #
 # Settings (environment):
 #   MODEL_NAME        efficientnetv2-s          folder name = TF Serving's model name (MODEL_NAME in stack.yml)
@@ -17,6 +24,8 @@
 #   MODEL_VERSION     1                         TF Serving version folder
 #   MODEL_SOURCE_URL  the TF Hub address below  any mirror of the same compressed SavedModel
 #   MODEL_ARCHIVE     (unset)                   a local .tar.gz to use instead of downloading
+#   LABELS_SOURCE_URL TensorFlow's address below  any mirror of the same ImageNetLabels.txt
+#   LABELS_FILE       (unset)                   a local labels file to use instead of downloading
 #   IMAGE_SIZE        384                       EfficientNetV2-S's input size
 #   PYTHON            python3
 set -eu
@@ -25,19 +34,23 @@ MODEL_NAME="${MODEL_NAME:-efficientnetv2-s}"
 MODEL_BASE="${MODEL_BASE:-/models}"
 MODEL_VERSION="${MODEL_VERSION:-1}"
 MODEL_SOURCE_URL="${MODEL_SOURCE_URL:-https://tfhub.dev/google/imagenet/efficientnet_v2_imagenet1k_s/classification/2?tf-hub-format=compressed}"
+LABELS_SOURCE_URL="${LABELS_SOURCE_URL:-https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt}"
 IMAGE_SIZE="${IMAGE_SIZE:-384}"
 PYTHON="${PYTHON:-python3}"
 
 model_dir="$MODEL_BASE/$MODEL_NAME"
 target="$model_dir/$MODEL_VERSION"
 
-if [ -f "$target/saved_model.pb" ]; then
-  echo "fetch-model: $target is already installed"
+labels_dir="$model_dir/labels"
+labels="$labels_dir/labels.txt"
+
+if [ -f "$target/saved_model.pb" ] && [ -f "$labels" ]; then
+  echo "fetch-model: $target and $labels are already installed"
   exit 0
 fi
 
 mkdir -p "$model_dir"
-# Work next to the target (same filesystem), so the final step is an atomic rename.
+# Work next to the targets (same filesystem), so each install is an atomic rename.
 work=$(mktemp -d "$model_dir/.fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
@@ -66,6 +79,49 @@ for attempt in range(5):
 PY
   fi
 }
+
+if [ -f "$labels" ]; then
+  echo "fetch-model: $labels is already installed"
+else
+  fetched="$work/labels.txt"
+  if [ -n "${LABELS_FILE:-}" ]; then
+    echo "fetch-model: using $LABELS_FILE"
+    cp "$LABELS_FILE" "$fetched"
+  else
+    echo "fetch-model: downloading $LABELS_SOURCE_URL"
+    download "$LABELS_SOURCE_URL" "$fetched"
+  fi
+  # One class name per line (CRLF allowed), blank lines only at the end, 1000 names or a leading
+  # background class and 1000 names: what predict-image's labels loader takes.
+  count=$(awk '
+    { sub(/\r$/, "") }
+    /^[[:space:]]*$/ { blank++; next }
+    { if (blank) inner = 1; blank = 0; n++; if (n == 1) first = $0 }
+    END {
+      if (inner) { print "blank lines before or between the names"; exit }
+      # A background class only ever comes first, and only with the 1000 names after it.
+      if (n == 1001 && tolower(first) != "background") { print "1001 lines without a leading background class"; exit }
+      if (n == 1000 && tolower(first) == "background") { print "a background class and only 999 names"; exit }
+      print n
+    }' "$fetched")
+  case $count in
+    1000 | 1001) ;;
+    *)
+      echo "fetch-model: the labels from ${LABELS_FILE:-$LABELS_SOURCE_URL} are not 1000 or 1001 class names, one per line (found: $count)" >&2
+      exit 1
+      ;;
+  esac
+  mkdir -p "$labels_dir"
+  chmod 0755 "$labels_dir"
+  chmod 0644 "$fetched"
+  mv "$fetched" "$labels"
+  echo "fetch-model: installed $labels ($count lines)"
+fi
+
+if [ -f "$target/saved_model.pb" ]; then
+  echo "fetch-model: $target is already installed"
+  exit 0
+fi
 
 archive="$work/model.tar.gz"
 if [ -n "${MODEL_ARCHIVE:-}" ]; then

@@ -73,8 +73,15 @@ describe('stack.yml against deploy/', () => {
     const labels = new URL(e.MODEL_LABELS!);
     expect(labels.hostname).toBe(model.hostname);
     expect(service(labels.hostname).ports.find((p) => p.port === Number(labels.port))?.name).toBe('labels');
-    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('model-labels'))!;
-    expect(Object.keys(cm.data as object)).toContain(labels.pathname.replace(/^\//, ''));
+    // The labels sidecar serves labels.txt (what fetch-model.sh installs) from nginx's root.
+    expect(labels.pathname).toBe('/labels.txt');
+    const tf = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'tf-serving')!;
+    const target = (service(labels.hostname) as { ports: { port: number; targetPort?: string | number }[] }).ports.find((p) => p.port === Number(labels.port))!.targetPort;
+    const sidecar = (podSpecOf(tf)!.containers as { ports?: { name?: string; containerPort: number }[]; readinessProbe?: { httpGet?: { path: string } }; volumeMounts?: { mountPath: string; subPath?: string }[] }[])
+      .find((c) => c.ports?.some((p) => p.name === target || p.containerPort === target))!;
+    expect(sidecar, `the container behind the Service's port ${labels.port}`).toBeTruthy();
+    expect(sidecar.readinessProbe?.httpGet?.path).toBe(labels.pathname);
+    expect(sidecar.volumeMounts?.find((m) => m.mountPath === '/usr/share/nginx/html')?.subPath).toBe(`${e.MODEL_NAME}/labels`);
   });
 
   it('the web server lets through what the functions accept, for as long as they may take', () => {

@@ -8,15 +8,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS, isErrorBody, type ErrorCode } from '../../shared/src/contract/errors.ts';
 import { FUNCTIONS } from '../../shared/src/contract/routes.ts';
+import { hostScript, startFunctionHost, type FunctionRequest, type FunctionResponse } from './support/function-host.ts';
 import { loadStack, repoRoot } from './support/repo.ts';
-import { runTemplate, type TemplateRequest, type TemplateResponse } from './support/template.ts';
 
 /**
  * Each built <fn>/dist as the node18 template uses it: copied alone to an empty folder (what
  * `faas-cli build` copies into the template's function/), `npm install --omit=dev` there, the
- * template's `npm test` step, then handler.js required and called in a fresh process with
- * template-shaped events. No database, object store or model server: every address points at a
- * closed port, so the calls that need one must answer 503 in the API's shape, quickly.
+ * template's `npm test` step, then run under the local stack's node18 template host
+ * (local/dist/function-host.js: Express + body-parser as template/node18/index.js, with the
+ * watchdog's /_/health) in a fresh process, and called over HTTP. No database, object store or
+ * model server: every address points at a closed port, so the calls that need one must answer 503
+ * in the API's shape, quickly.
  */
 
 const stack = loadStack();
@@ -44,7 +46,7 @@ async function freePortThenClose(): Promise<number> {
 const distReady = (fn: string) => existsSync(join(repoRoot, fn, 'dist', 'handler.js')) && existsSync(join(repoRoot, fn, 'dist', 'package.json'));
 
 beforeAll(async () => {
-  if (!FUNCTIONS.every(distReady)) {
+  if (!FUNCTIONS.every(distReady) || !existsSync(hostScript)) {
     execFileSync('pnpm', ['build'], { cwd: repoRoot, stdio: 'inherit', timeout: 600_000 });
   }
   work = mkdtempSync(join(tmpdir(), 'dist-check-'));
@@ -105,7 +107,7 @@ const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x4
 const newTask = JSON.stringify({ title: 'Buy milk', body: '', dueDate: '2030-01-15' });
 
 /** Per function: calls that must be answered without any dependency, and the error code each gets. */
-const CALLS: Record<string, [string, TemplateRequest | ((fn: string) => TemplateRequest), ErrorCode][]> = {
+const CALLS: Record<string, [string, FunctionRequest | ((fn: string) => FunctionRequest), ErrorCode][]> = {
   signup: [
     ['malformed JSON', { method: 'POST', path: '/', headers: JSON_HEADERS, body: '{"username": "alice",' }, 'invalid_json'],
     ['wrong method', { method: 'GET', path: '/' }, 'method_not_allowed'],
@@ -149,12 +151,17 @@ const REQUIRED_SECRETS: Record<string, string[]> = {
   'predict-image': ['mysql-password', 'jwt-secret', 's3-access-key', 's3-secret-key'],
 };
 
-function expectApiError(res: TemplateResponse, code: ErrorCode, what: string): void {
-  expect(res.hang, `${what}: the handler threw synchronously, the template never answers`).toBeFalsy();
+/** Express's own error page: the template answered without the handler (a body-parser refusal, a synchronous throw). */
+const isExpressErrorPage = (res: FunctionResponse) =>
+  /^text\/html/.test(res.headers['content-type'] ?? '') && /<title>Error<\/title>/.test(res.body.toString('utf8'));
+
+function expectApiError(res: FunctionResponse, code: ErrorCode, what: string, hostOutput: () => string): void {
   expect(res.timedOut, `${what}: no answer within the time limit`).toBeFalsy();
-  expect(res.rejectedByTemplate, `${what}: refused by the template before the handler ran`).toBeUndefined();
-  expect(res.callbacks, `${what}: succeed()/fail() calls`).toBe(1);
-  expect(res.sends, `${what}: responses sent`).toBe(1);
+  expect(res.error, `${what}: no answer: ${res.error}\n${hostOutput()}`).toBeUndefined();
+  expect(isExpressErrorPage(res), `${what}: answered by the template before or without the handler (body-parser refusal or a synchronous throw): ${res.status} ${res.body.toString('utf8')}\n${hostOutput()}`).toBe(false);
+  // One answer per call: a second succeed()/fail() or send is "headers already sent" in Express.
+  expect(res.secondAnswers, `${what}: answered twice`).toEqual([]);
+  expect(res.hostAlive, `${what}: the function process died\n${hostOutput()}`).toBe(true);
   expect(res.status, `${what}: status`).toBe(ERROR_STATUS[code]);
   expect(res.headers['content-type'], `${what}: content type`).toMatch(/^application\/json/);
   const text = res.body.toString('utf8');
@@ -165,7 +172,7 @@ function expectApiError(res: TemplateResponse, code: ErrorCode, what: string): v
   expect(text, what).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|\bat .*\.js:\d+|mysql:\/\/|SELECT |INSERT |svc\.cluster\.local/);
 }
 
-describe.each([...FUNCTIONS])('%s/dist under the node18 template', (fn) => {
+describe.each([...FUNCTIONS])('%s/dist under the node18 template host', (fn) => {
   it('is a CommonJS handler.js and a package.json with only unbundleable dependencies', () => {
     // The copy taken before `npm install` (one snapshot, whatever rebuilds happen meanwhile).
     const dist = installed[fn]!;
@@ -200,25 +207,44 @@ describe.each([...FUNCTIONS])('%s/dist under the node18 template', (fn) => {
     expect(() => execFileSync('npm', ['test', '--silent'], { cwd: installed[fn]!, stdio: 'pipe', timeout: 60_000 })).not.toThrow();
   });
 
+  it('exports the handler function itself (the template calls module.exports)', () => {
+    // In a fresh process with the function's environment and secrets, as the template's require().
+    const out = execFileSync(
+      process.execPath,
+      ['-e', "const h = require(process.argv[1]); console.log(typeof h); process.exit(0)", join(installed[fn]!, 'handler.js')],
+      { cwd: installed[fn]!, env: { PATH: process.env.PATH ?? '', ...envFor(fn, join(work, 'secrets')) }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(out.trim().split('\n').at(-1)).toBe('function');
+  });
+
   it('answers in the API error shape, with the right status, without any dependency', async () => {
     const calls = CALLS[fn]!;
-    const run = await runTemplate(
-      installed[fn]!,
-      calls.map(([, r]) => ({ timeoutMs: 20_000, ...(typeof r === 'function' ? r(fn) : r) })),
-      envFor(fn, join(work, 'secrets')),
-    );
-    expect(run.loaded, run.loaded ? '' : `${run.error}\n${run.stderr}`).toBe(true);
-    if (!run.loaded) return;
-    calls.forEach(([what, , code], i) => expectApiError(run.results[i]!, code, `${fn}: ${what}`));
-    // A dead dependency is noticed at once, not after a long hang.
-    expect(run.ms).toBeLessThan(30_000);
+    const start = await startFunctionHost({ dir: installed[fn]!, name: fn, env: envFor(fn, join(work, 'secrets')) });
+    expect(start.started, start.started ? '' : `exit ${start.code ?? start.signal}: ${start.output}`).toBe(true);
+    if (!start.started) return;
+    const { host } = start;
+    try {
+      const began = Date.now();
+      for (const [what, r, code] of calls) {
+        const res = await host.call({ timeoutMs: 20_000, ...(typeof r === 'function' ? r(fn) : r) });
+        expectApiError(res, code, `${fn}: ${what}`, () => host.output.slice(-4000));
+      }
+      // A dead dependency is noticed at once, not after a long hang.
+      expect(Date.now() - began).toBeLessThan(30_000);
+    } finally {
+      await host.stop();
+    }
   });
 
   it('refuses to start in production without its secrets, naming them', async () => {
-    const run = await runTemplate(installed[fn]!, [], envFor(fn, join(work, 'no-secrets')));
-    expect(run.loaded).toBe(false);
-    if (run.loaded) return;
-    for (const secret of REQUIRED_SECRETS[fn]!) expect(run.error).toContain(secret);
-    expect(run.error).toContain('faas-cli secret create');
+    const env = envFor(fn, join(work, 'no-secrets'));
+    expect(env.NODE_ENV, 'stack.yml runs the function in production').toBe('production');
+    const start = await startFunctionHost({ dir: installed[fn]!, name: fn, env });
+    if (start.started) await start.host.stop();
+    expect(start.started, 'the function answered /_/health without its secrets').toBe(false);
+    if (start.started) return;
+    expect(start.code, start.output).not.toBe(0);
+    for (const secret of REQUIRED_SECRETS[fn]!) expect(start.output).toContain(secret);
+    expect(start.output).toContain('faas-cli secret create');
   });
 });

@@ -11,7 +11,7 @@ import {
   validateObject,
   type K8sObject,
 } from './support/k8s.ts';
-import { deployDir, isYamlFile, parseYamlDocs, repoFiles, repoRoot, testModelDirOrUndefined } from './support/repo.ts';
+import { deployDir, isYamlFile, parseYamlDocs, repoFiles, repoRoot } from './support/repo.ts';
 
 interface Container {
   name: string;
@@ -23,7 +23,7 @@ interface Container {
   env?: { name: string; value?: string; valueFrom?: unknown }[];
   args?: string[];
   ports?: { name?: string; containerPort: number }[];
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
 }
 
 const containersOf = (o: K8sObject): { init: Container[]; main: Container[] } => {
@@ -225,21 +225,36 @@ describe('the rendered kustomization (kubectl apply -k deploy/)', () => {
     }
   });
 
-  it('serves the model labels from a ConfigMap: 1000 ImageNet classes, the local model server\'s order', () => {
-    const cm = findPrefix('ConfigMap', 'model-labels')!;
-    const text = (cm.data as Record<string, string>)['labels.txt']!;
-    const lines = text.split('\n').filter((l) => l.length > 0);
-    expect(lines).toHaveLength(1000);
-    expect(lines[0]).toBe('tench');
-    const local = testModelDirOrUndefined();
-    if (local && existsSync(join(local, 'imagenet-labels.txt'))) {
-      expect(text).toBe(readFileSync(join(local, 'imagenet-labels.txt'), 'utf8'));
+  it('serves the model labels the init container fetched, from the model volume, not from a ConfigMap', () => {
+    // The labels are downloaded by fetch-model.sh (deploy/test/model.test.ts), never kept in the repository.
+    expect(existsSync(join(deployDir, 'model', 'imagenet-labels.txt'))).toBe(false);
+    for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
+      expect(cm.metadata.name, 'no labels ConfigMap').not.toMatch(/label/);
+      expect(Object.keys((cm.data as Record<string, string> | undefined) ?? {}).filter((k) => k.endsWith('.txt')), cm.metadata.name).toEqual([]);
     }
     const tf = find('Deployment', 'tf-serving')!;
-    const sidecar = containersOf(tf).main.find((c) => c.ports?.some((p) => p.containerPort === 8080))!;
-    expect(sidecar.volumeMounts?.[0]?.mountPath).toBe('/usr/share/nginx/html');
-    const volumes = podSpecOf(tf)!.volumes as { name: string; configMap?: { name: string } }[];
-    expect(volumes.find((v) => v.name === sidecar.volumeMounts![0]!.name)?.configMap?.name).toBe(cm.metadata.name);
+    const { init, main } = containersOf(tf);
+    const volumes = podSpecOf(tf)!.volumes as { name: string; persistentVolumeClaim?: { claimName: string }; configMap?: { name: string } }[];
+    const fetch = init.find((c) => c.name === 'fetch-model')!;
+    const env = Object.fromEntries((fetch.env ?? []).map((e) => [e.name, e.value]));
+    const modelsMount = fetch.volumeMounts!.find((m) => m.mountPath === env.MODEL_BASE)!;
+    expect(volumes.find((v) => v.name === modelsMount.name)?.persistentVolumeClaim?.claimName).toBe('tf-models');
+    // TF Serving reads the same volume.
+    const server = main.find((c) => c.name === 'tf-serving')!;
+    expect(server.volumeMounts?.find((m) => m.mountPath === '/models')?.name).toBe(modelsMount.name);
+
+    const sidecar = main.find((c) => c.ports?.some((p) => p.containerPort === 8080))!;
+    expect(sidecar.volumeMounts).toHaveLength(1);
+    const mount = sidecar.volumeMounts![0]!;
+    expect(mount.mountPath).toBe('/usr/share/nginx/html');
+    // The folder fetch-model.sh installs labels.txt in ($MODEL_BASE/$MODEL_NAME/labels), read-only.
+    expect(mount.name).toBe(modelsMount.name);
+    expect(mount.subPath).toBe(`${env.MODEL_NAME}/labels`);
+    expect(mount.readOnly).toBe(true);
+    expect(volumes.filter((v) => v.configMap).map((v) => v.configMap!.name)).toEqual([findPrefix('ConfigMap', 'model-fetch')!.metadata.name]);
+    for (const probe of [sidecar.readinessProbe, sidecar.livenessProbe] as { httpGet?: { path: string } }[]) {
+      expect(probe.httpGet?.path).toBe('/labels.txt');
+    }
   });
 
   it('fetches the model with deploy/model/fetch-model.sh in an init container', () => {

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { repoFiles, repoRoot } from './support/repo.ts';
@@ -15,8 +16,7 @@ const text = (f: string): string => readFileSync(join(repoRoot, f), 'utf8');
 
 /** Configuration and documentation: where a literal password would be a deployment default. */
 const isConfig = (f: string): boolean =>
-  /\.(ya?ml|json|env|conf|cfg|ini|toml|properties|sh|md|sql|txt)$|(^|\/)(Dockerfile[^/]*|\.env[^/]*|run)$/i.test(f) &&
-  !f.startsWith('deploy/model/imagenet-labels');
+  /\.(ya?ml|json|env|conf|cfg|ini|toml|properties|sh|md|sql|txt)$|(^|\/)(Dockerfile[^/]*|\.env[^/]*|run)$/i.test(f);
 
 const PLACEHOLDER = /^(\$|<.*>$|\{\{|\*+$)|REPLACE|CHANGE[_-]?ME|EXAMPLE|PLACEHOLDER|YOUR[_-]|^x{3,}$|^(true|false|null|~|none|""|'')$/i;
 
@@ -91,6 +91,47 @@ describe('no secrets in the repository', () => {
         }
       }
     }
+    expect(found).toEqual([]);
+  });
+});
+
+/**
+ * The project's test data (../shared: the model, its labels, the photos) is read in place by the
+ * tests and fetched by the deployment (deploy/model/fetch-model.sh); it is never copied into the
+ * repository, under any name.
+ */
+describe('no copies of the project\'s test data in the repository', () => {
+  const shared = resolve(repoRoot, '..', 'shared');
+  const dirs = [process.env.TEST_MODEL_DIR ?? join(shared, 'models'), process.env.TEST_IMAGES_DIR ?? join(shared, 'images')];
+
+  it('holds no file with the content of one in the test model or image folders', () => {
+    const present = dirs.filter((d) => existsSync(d));
+    const data = new Map<number, Map<string, string>>();
+    for (const dir of present) {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (!statSync(path).isFile() || name === 'README.md') continue;
+        const bytes = readFileSync(path);
+        const bySize = data.get(bytes.length) ?? new Map<string, string>();
+        bySize.set(createHash('sha256').update(bytes).digest('hex'), path);
+        data.set(bytes.length, bySize);
+      }
+    }
+    const found: string[] = [];
+    for (const f of repoFiles()) {
+      const bySize = data.get(statSync(join(repoRoot, f)).size);
+      const copyOf = bySize?.get(createHash('sha256').update(readFileSync(join(repoRoot, f))).digest('hex'));
+      if (copyOf) found.push(`${f} is a copy of ${copyOf}`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('keeps no ImageNet class list of its own (the labels come from TensorFlow at deploy time)', () => {
+    const found = files.filter((f) => {
+      if (!/\.(txt|json|csv)$/i.test(f) || f.startsWith('deploy/test/')) return false;
+      const t = text(f);
+      return /^tench\r?\n(goldfish|Carassius auratus)/m.test(t);
+    });
     expect(found).toEqual([]);
   });
 });

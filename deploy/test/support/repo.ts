@@ -122,9 +122,3 @@ export function cpuMillis(q: string | number): number {
   if (!m) throw new Error(`not a CPU quantity: ${s}`);
   return m[2] ? Number(m[1]) : Number(m[1]) * 1000;
 }
-
-/** The real test model folder (../shared/models or TEST_MODEL_DIR), when it is there. */
-export function testModelDirOrUndefined(): string | undefined {
-  const dir = process.env.TEST_MODEL_DIR ?? join(repoRoot, '..', 'shared', 'models');
-  return existsSync(dir) ? dir : undefined;
-}

@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['shared/test/**/*.test.ts', 'local/test/**/*.test.ts'],
+          include: ['shared/test/**/*.test.ts', 'local/test/**/*.test.ts', 'predict-image/test/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },
@@ -42,6 +42,7 @@ export default defineConfig({
         test: {
           name: 'resilience',
           include: ['test/resilience/**/*.test.ts'],
+          globalSetup: ['test/support/resilience-run.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,

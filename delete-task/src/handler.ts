@@ -1,4 +1,4 @@
-import { defineFunction, execute, getOwnedTask, log, noContent, removeObject } from '@todo/shared/server';
+import { ApiError, type TaskRow, defineFunction, log, noContent, removeObject, withTransaction } from '@todo/shared/server';
 
 export default defineFunction({
   name: 'delete-task',
@@ -7,8 +7,14 @@ export default defineFunction({
     async DELETE(req) {
       const id = req.taskId();
       const user = await req.user();
-      const task = await getOwnedTask(user.id, id);
-      await execute('DELETE FROM tasks WHERE id = ? AND owner = ?', [id, user.id]);
+      // Read the image key under the row lock predict-image swaps photos under, so a photo stored
+      // by an upload that finishes first is the one removed here, never left behind.
+      const task = await withTransaction(async (tx) => {
+        const [row] = await tx.queryRows<TaskRow>('SELECT image_key FROM tasks WHERE id = ? AND owner = ? FOR UPDATE', [id, user.id]);
+        if (!row) throw new ApiError('not_found', 'There is no such task.');
+        await tx.execute('DELETE FROM tasks WHERE id = ? AND owner = ?', [id, user.id]);
+        return row;
+      });
       if (task.image_key) {
         // The row is gone, so nothing points at the object any more: a failure here leaves an
         // unreferenced object (logged for clean-up), never a task without its image.

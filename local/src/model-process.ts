@@ -13,10 +13,12 @@ export function startModelProcess(options: {
   script: string;
   modelDir: string;
   modelName: string;
+  /** Default 0: any free port. */
+  port?: number;
   log: LogSink;
 }): Promise<ModelProcess> {
   const child = spawn(process.execPath, [options.script], {
-    env: { ...process.env, MODEL_DIR: options.modelDir, MODEL_NAME: options.modelName, MODEL_PORT: '0' },
+    env: { ...process.env, MODEL_DIR: options.modelDir, MODEL_NAME: options.modelName, MODEL_PORT: String(options.port ?? 0) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   logLines(child.stderr, options.log, { component: 'model-server', stream: 'stderr' });

@@ -10,6 +10,8 @@ export interface EmbeddedS3 {
   url: string;
   port: number;
   close(): Promise<void>;
+  /** Starts it again after `close()`, on the same port and data (for outage tests). */
+  restart(): Promise<void>;
 }
 
 /**
@@ -18,13 +20,21 @@ export interface EmbeddedS3 {
  */
 export async function startEmbeddedS3(options: { directory: string; port?: number }): Promise<EmbeddedS3> {
   await mkdir(options.directory, { recursive: true });
-  const s3 = new S3rver({
-    address: '127.0.0.1',
-    port: options.port ?? 0,
-    directory: options.directory,
-    silent: true,
-    resetOnClose: false,
-  });
+  let running = await listen(options.directory, options.port ?? 0);
+  const port = running.port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () => running.close(),
+    restart: async () => {
+      await running.close();
+      running = await listen(options.directory, port);
+    },
+  };
+}
+
+async function listen(directory: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const s3 = new S3rver({ address: '127.0.0.1', port, directory, silent: true, resetOnClose: false });
   await s3.run();
   const server = (s3 as unknown as { httpServer: Server }).httpServer;
   const sockets = new Set<Socket>();
@@ -32,12 +42,11 @@ export async function startEmbeddedS3(options: { directory: string; port?: numbe
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  const { port } = server.address() as { port: number };
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    port: (server.address() as { port: number }).port,
     close: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
         server.close(() => resolve());
         // Keep-alive connections from the functions would hold the close open.
         for (const socket of sockets) socket.destroy();

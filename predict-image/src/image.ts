@@ -45,7 +45,8 @@ export async function modelInput(bytes: Buffer): Promise<Uint8Array> {
   const options = { limitInputPixels: LIMITS.imageMaxPixels, failOn: 'error' as const, sequentialRead: true };
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes, options).metadata();
+    // Header only, without the pixel limit, so that a bomb gets the message that names it below.
+    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
   } catch (err) {
     throw unprocessable(err);
   }

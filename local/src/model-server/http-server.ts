@@ -54,7 +54,7 @@ export function createModelHttpServer(model: LoadedModel, options: HttpServerOpt
   }
 
   /** Parsed and adapted in one step, so only the (small) model input waits in the queue. */
-  function modelInput(body: string) {
+  function modelInput(body: Buffer) {
     const { format, batch } = parsePredictBody(body, model.inputName);
     return { format, input: adaptBatch(batch, model), count: batch.count };
   }
@@ -89,11 +89,11 @@ function answerError(res: ServerResponse, err: unknown, req: IncomingMessage): v
 }
 
 /**
- * The body as text, refused with 413 when it passes `limit` bytes. An oversized body is still read
+ * The body's bytes, refused with 413 when it passes `limit` bytes. An oversized body is still read
  * (and dropped) before the answer, so the client sees the 413 rather than a reset connection; a
  * client that keeps sending far beyond the limit is cut off.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let refused = Number(req.headers['content-length']) > limit;
     let ended = false;
@@ -113,7 +113,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('end', () => {
       ended = true;
       if (refused) reject(new HttpError(413, `Request body is larger than ${limit} bytes`, { Connection: 'close' }));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
+      else resolve(Buffer.concat(chunks));
     });
     const incomplete = () => {
       if (!ended) reject(new HttpError(400, 'The request body was not received completely'));

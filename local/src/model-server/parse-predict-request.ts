@@ -5,6 +5,7 @@
  * in [0, 1]; all images of a request have the same size.
  */
 import type { ImageBatch } from './adapt-input.ts';
+import { parseInstancesFast } from './fast-instances.ts';
 import { badRequest } from './http-error.ts';
 
 /** Row requests are answered with `predictions`, columnar ones with `outputs`. */
@@ -17,7 +18,11 @@ export interface PredictInput {
 
 const DEFAULT_SIGNATURE = 'serving_default';
 
-export function parsePredictBody(body: string, inputName: string): PredictInput {
+export function parsePredictBody(raw: string | Buffer, inputName: string): PredictInput {
+  // The app's own request shape, read without JSON.parse; anything else takes the general path.
+  const fast = parseInstancesFast(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
+  if (fast) return { format: 'row', batch: fast };
+  const body = typeof raw === 'string' ? raw : raw.toString('utf8');
   if (body.trim() === '') throw badRequest('JSON Parse error: The document is empty');
   let request: unknown;
   try {

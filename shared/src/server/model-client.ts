@@ -6,10 +6,17 @@ import { ApiError } from './errors.ts';
 /** The side of the square image the model is called with (EfficientNetV2-S's 384×384). */
 export const MODEL_INPUT_SIZE = 384;
 
-/** Each byte value 0..255 as the text of value/255, with six decimals (8-bit input needs no more). */
-const VALUE_TEXT: Buffer[] = Array.from({ length: 256 }, (_, i) =>
-  Buffer.from(i === 0 ? '0' : i === 255 ? '1' : (i / 255).toFixed(6).replace(/0+$/, '')),
+/** Each byte value 0..255 as the text of value/255, six decimals at most (8-bit input needs no more). */
+const VALUE_TEXT: string[] = Array.from({ length: 256 }, (_, i) =>
+  i === 0 ? '0' : i === 255 ? '1' : (i / 255).toFixed(6).replace(/0+$/, ''),
 );
+/** Those texts as bytes, one 8-byte slot per value, and each text's length. */
+const VALUE_BYTES = new Uint8Array(256 * 8);
+const VALUE_LENGTH = new Uint8Array(256);
+VALUE_TEXT.forEach((text, v) => {
+  VALUE_LENGTH[v] = text.length;
+  VALUE_BYTES.set(Buffer.from(text, 'latin1'), v * 8);
+});
 
 /**
  * `{"instances": [H×W×3 array of values in [0, 1]]}` for TF Serving, written straight into one
@@ -17,11 +24,13 @@ const VALUE_TEXT: Buffer[] = Array.from({ length: 256 }, (_, i) =>
  */
 export function buildPredictBody(rgb: Uint8Array, width: number, height: number): Buffer {
   if (rgb.length !== width * height * 3) throw new Error(`expected ${width * height * 3} RGB bytes, got ${rgb.length}`);
-  const head = Buffer.from('{"instances":[[');
-  const tail = Buffer.from(']]}');
-  // Upper bound: 8 bytes per number plus brackets and commas.
-  const out = Buffer.allocUnsafe(head.length + tail.length + rgb.length * 9 + height * 3 + width * height * 3);
-  let o = head.copy(out, 0);
+  const head = '{"instances":[[';
+  const tail = ']]}';
+  // Upper bound: 8 bytes per number and a comma, brackets per pixel and row, and one slot of slack.
+  const out = Buffer.allocUnsafe(head.length + tail.length + rgb.length * 9 + height * 3 + width * height * 3 + 8);
+  const text = VALUE_BYTES;
+  const length = VALUE_LENGTH;
+  let o = out.write(head, 0, 'latin1');
   let i = 0;
   for (let y = 0; y < height; y++) {
     if (y > 0) out[o++] = 0x2c; // ,
@@ -29,16 +38,27 @@ export function buildPredictBody(rgb: Uint8Array, width: number, height: number)
     for (let x = 0; x < width; x++) {
       if (x > 0) out[o++] = 0x2c;
       out[o++] = 0x5b;
-      o += VALUE_TEXT[rgb[i++]!]!.copy(out, o);
-      out[o++] = 0x2c;
-      o += VALUE_TEXT[rgb[i++]!]!.copy(out, o);
-      out[o++] = 0x2c;
-      o += VALUE_TEXT[rgb[i++]!]!.copy(out, o);
+      for (let c = 0; c < 3; c++) {
+        if (c > 0) out[o++] = 0x2c;
+        // The whole 8-byte slot is copied and the end moved by the text's length: no inner loop,
+        // and what lies past the text is overwritten by what comes next.
+        const v = rgb[i++]!;
+        const s = v << 3;
+        out[o] = text[s]!;
+        out[o + 1] = text[s + 1]!;
+        out[o + 2] = text[s + 2]!;
+        out[o + 3] = text[s + 3]!;
+        out[o + 4] = text[s + 4]!;
+        out[o + 5] = text[s + 5]!;
+        out[o + 6] = text[s + 6]!;
+        out[o + 7] = text[s + 7]!;
+        o += length[v]!;
+      }
       out[o++] = 0x5d; // ]
     }
     out[o++] = 0x5d;
   }
-  o += tail.copy(out, o);
+  o += out.write(tail, o, 'latin1');
   return out.subarray(0, o);
 }
 
@@ -63,7 +83,10 @@ export function loadLabels(): Promise<string[]> {
     return lines;
   })().catch((err: unknown) => {
     labelsPromise = undefined;
-    throw err;
+    // Like the model server itself, an unreadable labels source makes recognition unavailable.
+    throw err instanceof ApiError
+      ? err
+      : new ApiError('recognition_unavailable', 'Image recognition is unavailable right now. Try again shortly.', { cause: err });
   });
   return labelsPromise;
 }
@@ -72,9 +95,9 @@ export function loadLabels(): Promise<string[]> {
 export function topLabels(scores: number[], labels: string[], k: number = LIMITS.labelsMax): Label[] {
   let names = labels;
   let logits = scores;
-  // A 1001-entry side carries a leading background class the other side does not have.
-  if (logits.length === 1001 && names.length === 1000) logits = logits.slice(1);
-  if (names.length === 1001 && logits.length === 1000) names = names.slice(1);
+  // A 1001-entry side carries a leading background class, which is no label for a photo.
+  if (logits.length === 1001) logits = logits.slice(1);
+  if (names.length === 1001) names = names.slice(1);
   if (logits.length !== names.length) throw new Error(`model gave ${logits.length} scores for ${names.length} labels`);
   let max = -Infinity;
   for (const v of logits) if (v > max) max = v;
@@ -107,6 +130,18 @@ function scoresOf(answer: unknown): number[] {
   return row as number[];
 }
 
+const unavailable = (cause: unknown) =>
+  new ApiError(
+    'recognition_unavailable',
+    (cause as { name?: string }).name === 'TimeoutError'
+      ? 'Image recognition took too long. Try again.'
+      : 'Image recognition is unavailable right now. Try again shortly.',
+    { cause },
+  );
+
+const unreadable = (cause: unknown) =>
+  new ApiError('bad_gateway', 'Image recognition gave an answer we could not read.', { cause });
+
 const RETRYABLE = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 
 function isRetryable(err: unknown): boolean {
@@ -136,12 +171,7 @@ export async function classify(rgb: Uint8Array): Promise<Label[]> {
       });
     } catch (err) {
       if (attempt === 1 && isRetryable(err)) continue;
-      const timedOut = (err as { name?: string }).name === 'TimeoutError';
-      throw new ApiError(
-        'recognition_unavailable',
-        timedOut ? 'Image recognition took too long. Try again.' : 'Image recognition is unavailable right now. Try again shortly.',
-        { cause: err },
-      );
+      throw unavailable(err);
     }
     if (response.status === 503 && attempt === 1) {
       await response.body?.cancel();
@@ -151,11 +181,19 @@ export async function classify(rgb: Uint8Array): Promise<Label[]> {
       await response.body?.cancel();
       throw new ApiError('recognition_unavailable', 'Image recognition is unavailable right now. Try again shortly.');
     }
+    let answer: unknown;
     try {
       if (!response.ok) throw new ModelAnswerError(`model server answered HTTP ${response.status}`);
-      return topLabels(scoresOf(await response.json()), labels);
+      answer = await response.json();
     } catch (err) {
-      throw new ApiError('bad_gateway', 'Image recognition gave an answer we could not read.', { cause: err });
+      // A body that stalls past the timeout or is cut off is the server failing, not a bad answer.
+      if (!(err instanceof ModelAnswerError || err instanceof SyntaxError)) throw unavailable(err);
+      throw unreadable(err);
+    }
+    try {
+      return topLabels(scoresOf(answer), labels);
+    } catch (err) {
+      throw unreadable(err);
     }
   }
 }

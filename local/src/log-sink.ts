@@ -2,11 +2,16 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
 /** Where the stack's own log lines and its children's go. */
-export type LogSink = (fields: Record<string, unknown>) => void;
+export type LogSink = ((fields: Record<string, unknown>) => void) & {
+  /** Writes a line that is already one JSON object as it is (the children's request logs). */
+  passthrough?: (line: string) => void;
+};
 
 /** Writes each entry as one JSON line to a stream (stdout by default). */
 export function jsonLines(write: (line: string) => void = (l) => process.stdout.write(l)): LogSink {
-  return (fields) => write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`);
+  const sink: LogSink = (fields) => write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`);
+  sink.passthrough = (line) => write(`${line}\n`);
+  return sink;
 }
 
 /**
@@ -16,6 +21,12 @@ export function jsonLines(write: (line: string) => void = (l) => process.stdout.
 export function logLines(stream: Readable, sink: LogSink, context: Record<string, unknown>): void {
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
     if (!line) return;
+    // The function hosts log one JSON object per line: relayed without parsing, as this runs
+    // once per request in the gateway's process.
+    if (sink.passthrough && line.startsWith('{"') && line.endsWith('}')) {
+      sink.passthrough(line);
+      return;
+    }
     if (line.startsWith('{')) {
       try {
         sink(JSON.parse(line) as Record<string, unknown>);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ErrorCode } from '@todo/shared/contract';
 import type { LogSink } from './log-sink.ts';
@@ -42,6 +42,16 @@ function sendError(res: ServerResponse, status: number, code: ErrorCode, message
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and are never passed on by a
+ * proxy. Passing on the function's "Keep-Alive: timeout=65" made clients keep idle connections
+ * far longer than this server does (5 s), so their next request on one could meet a reset.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+
+const endToEnd = (headers: IncomingHttpHeaders): IncomingHttpHeaders =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
 
 /** Methods the node18 template routes to the handler (HEAD as GET); any other gets its HTML 404. */
 const TEMPLATE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -121,6 +131,15 @@ export function createGateway(options: GatewayOptions): Server {
       finished = true;
       metrics.invocationDone(name, code, (performance.now() - started) / 1000);
     };
+    // Once answered, the rest of the request body is read and dropped, not left unread: an unread
+    // body stalls the client's connection until the keep-alive timeout resets it, and with it
+    // the next request the client sends on it.
+    const dropRestOfBody = () => {
+      if (req.complete) return;
+      req.unpipe(upstream);
+      req.resume();
+      upstream.destroy();
+    };
 
     const upstream = request(
       {
@@ -140,12 +159,16 @@ export function createGateway(options: GatewayOptions): Server {
       },
       (up) => {
         res.writeHead(up.statusCode ?? 502, {
-          ...up.headers,
+          ...endToEnd(up.headers),
           'x-call-id': callId,
           'x-duration-seconds': ((performance.now() - started) / 1000).toFixed(6),
         });
         up.pipe(res);
-        up.on('end', () => done(up.statusCode ?? 502));
+        up.on('end', () => {
+          done(up.statusCode ?? 502);
+          // A function may answer before reading the whole body (e.g. a Content-Type its body parser skips).
+          dropRestOfBody();
+        });
         up.on('error', () => {
           done(502);
           res.destroy();
@@ -160,6 +183,7 @@ export function createGateway(options: GatewayOptions): Server {
       const status = timedOut ? 503 : 502;
       done(status);
       options.log({ level: 'warn', msg: 'upstream error', fn: name, callId, error: err.message });
+      dropRestOfBody();
       sendError(
         res,
         status,
@@ -173,11 +197,8 @@ export function createGateway(options: GatewayOptions): Server {
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > fn.maxBodyBytes && !finished) {
-        // unpipe pauses the request: resume it so the rest of the body is read and dropped.
-        req.unpipe(upstream);
-        req.resume();
-        upstream.destroy();
         done(413);
+        dropRestOfBody();
         tooLarge();
       }
     });

@@ -9,7 +9,7 @@ import {
   verifyPassword,
 } from '@todo/shared/server';
 import type { RowDataPacket } from 'mysql2';
-import { clearFailures, failedAttempt, refuseIfLocked } from './throttle.ts';
+import { clearFailures, countAttempt } from './throttle.ts';
 
 interface UserRow extends RowDataPacket {
   id: string;
@@ -22,13 +22,11 @@ export default defineFunction({
   routes: {
     async POST(req) {
       const { username, password } = req.json(credentialsSchema);
-      await refuseIfLocked(username);
+      await countAttempt(username);
       const [user] = await queryRows<UserRow>('SELECT id, password_hash FROM users WHERE username = ?', [username]);
       const valid = user ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password);
-      if (!user || !valid) {
-        await failedAttempt(username);
-        throw new ApiError('invalid_credentials', 'The username or password is wrong.');
-      }
+      // Already counted as a failure by countAttempt.
+      if (!user || !valid) throw new ApiError('invalid_credentials', 'The username or password is wrong.');
       await clearFailures(username);
       const issued = await issueToken({ userId: String(user.id), username });
       req.annotate({ user: String(user.id) });

@@ -1,4 +1,4 @@
-import { ApiError, execute, loginThrottleSettings, queryRows } from '@todo/shared/server';
+import { ApiError, type Transaction, execute, loginThrottleSettings, withTransaction } from '@todo/shared/server';
 import type { RowDataPacket } from 'mysql2';
 
 /** Failures older than this no longer count towards a lock. */
@@ -8,15 +8,6 @@ const MAX_LOCK_SECONDS = 900;
 
 interface LockRow extends RowDataPacket {
   wait_ms: string | number | null;
-}
-
-/** Milliseconds until `username` may try again; 0 when it is not locked. */
-async function lockRemainingMs(username: string): Promise<number> {
-  const rows = await queryRows<LockRow>(
-    'SELECT TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), locked_until) DIV 1000 AS wait_ms FROM login_throttle WHERE username = ?',
-    [username],
-  );
-  return Math.max(0, Number(rows[0]?.wait_ms ?? 0));
 }
 
 function tooMany(waitMs: number): ApiError {
@@ -30,10 +21,10 @@ function tooMany(waitMs: number): ApiError {
  * Counts one failure. From the configured number of failures on, the username is locked for
  * lockSeconds · 2^(failures − max), capped: every further attempt makes the wait longer.
  */
-async function recordFailure(username: string): Promise<number> {
+async function recordFailure(tx: Transaction, username: string): Promise<void> {
   const { maxFailures, lockSeconds } = loginThrottleSettings();
   // In ON DUPLICATE KEY UPDATE, assignments run left to right: `failures` below is already the new count.
-  await execute(
+  await tx.execute(
     `INSERT INTO login_throttle (username, failures, locked_until, updated_at)
      VALUES (?, 1, IF(1 >= ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND, NULL), UTC_TIMESTAMP(3))
      ON DUPLICATE KEY UPDATE
@@ -44,17 +35,37 @@ async function recordFailure(username: string): Promise<number> {
        updated_at = UTC_TIMESTAMP(3)`,
     [username, maxFailures, lockSeconds, maxFailures, lockSeconds, maxFailures],
   );
-  return lockRemainingMs(username);
 }
 
-/** Refuses (429) a sign-in for a locked username before any password is checked; the attempt counts. */
-export async function refuseIfLocked(username: string): Promise<void> {
-  if ((await lockRemainingMs(username)) > 0) throw tooMany(await recordFailure(username));
-}
-
-/** After a wrong password: counts it and, if that locks the username, says so. */
-export async function failedAttempt(username: string): Promise<void> {
-  await recordFailure(username);
+/**
+ * Counts a sign-in attempt as a failure before its password is checked (a right password clears
+ * it again), and refuses it (429) when the username was already locked. Counting first, with the
+ * row locked, is what limits attempts sent all at once to as many password checks as attempts
+ * sent one after another: checking the lock and counting only after the (slow) password check
+ * would let every attempt of a burst through before the first one was counted.
+ */
+export async function countAttempt(username: string): Promise<void> {
+  // The row must exist before it is locked: locking a missing row locks a gap, which concurrent
+  // first attempts would deadlock on.
+  await execute(
+    'INSERT IGNORE INTO login_throttle (username, failures, locked_until, updated_at) VALUES (?, 0, NULL, UTC_TIMESTAMP(3))',
+    [username],
+  );
+  const waitMs = await withTransaction(async (tx) => {
+    const [before] = await tx.queryRows<LockRow>(
+      'SELECT TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), locked_until) DIV 1000 AS wait_ms FROM login_throttle WHERE username = ? FOR UPDATE',
+      [username],
+    );
+    const wasLocked = Number(before?.wait_ms ?? 0) > 0;
+    await recordFailure(tx, username);
+    if (!wasLocked) return 0;
+    const [after] = await tx.queryRows<LockRow>(
+      'SELECT TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), locked_until) DIV 1000 AS wait_ms FROM login_throttle WHERE username = ?',
+      [username],
+    );
+    return Math.max(1, Number(after?.wait_ms ?? 0));
+  });
+  if (waitMs > 0) throw tooMany(waitMs);
 }
 
 export async function clearFailures(username: string): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 
 type Callback = (err: unknown, value?: unknown) => void;
@@ -126,7 +127,10 @@ for (const method of ['post', 'get', 'patch', 'put', 'delete', 'options'] as con
 
 const port = Number(process.env.http_port ?? 3000);
 const server: Server = app.listen(port, '127.0.0.1', () => {
-  logLine({ level: 'info', msg: 'function listening', fn: functionName, port, pid: process.pid });
+  const actual = (server.address() as AddressInfo).port;
+  logLine({ level: 'info', msg: 'function listening', fn: functionName, port: actual, pid: process.pid });
+  // With http_port=0 the parent (the local stack) learns the port from this message.
+  process.send?.({ type: 'listening', port: actual });
 });
 server.keepAliveTimeout = 65_000;
 

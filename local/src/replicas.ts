@@ -58,7 +58,7 @@ export class FunctionReplicas {
 
   async start(): Promise<void> {
     for (let i = 0; i < this.options.count; i++) {
-      const replica: Replica = { port: await freePort(), process: undefined, ready: false };
+      const replica: Replica = { port: 0, process: undefined, ready: false };
       this.replicas.push(replica);
     }
     await Promise.all(this.replicas.map((r) => this.launch(r)));
@@ -86,14 +86,20 @@ export class FunctionReplicas {
         ...this.options.env,
         FUNCTION_NAME: this.name,
         HANDLER_PATH: this.options.handlerPath,
-        http_port: String(replica.port),
+        // Each process takes a free port itself and reports it: ports picked here and bound
+        // later could be taken meanwhile by another process, even another stack's.
+        http_port: '0',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     replica.process = child;
     replica.ready = false;
-    logLines(child.stdout, this.options.log, { fn: this.name });
-    logLines(child.stderr, this.options.log, { fn: this.name, stream: 'stderr' });
+    let port = 0;
+    child.on('message', (message: { type?: string; port?: number }) => {
+      if (message.type === 'listening' && typeof message.port === 'number') port = message.port;
+    });
+    logLines(child.stdout!, this.options.log, { fn: this.name });
+    logLines(child.stderr!, this.options.log, { fn: this.name, stream: 'stderr' });
     const started = Date.now();
     child.once('exit', (code, signal) => {
       replica.ready = false;
@@ -111,7 +117,8 @@ export class FunctionReplicas {
       const deadline = Date.now() + 30_000;
       const poll = async () => {
         if (replica.process !== child) return reject(new Error(`${this.name} exited while starting`));
-        if (await answersHealth(replica.port)) {
+        if (port && (await answersHealth(port))) {
+          replica.port = port;
           replica.ready = true;
           return resolve();
         }

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './repo.ts';
 
@@ -42,14 +41,6 @@ export interface FunctionResponse {
 export type HostStart =
   | { started: true; host: FunctionHost; ms: number }
   | { started: false; code: number | null; signal: NodeJS.Signals | null; output: string; ms: number };
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
@@ -125,8 +116,7 @@ export async function startFunctionHost(options: {
 }): Promise<HostStart> {
   if (!existsSync(hostScript)) throw new Error(`${hostScript} is missing: run "pnpm build"`);
   const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+  {
     const log = { text: '' };
     const child = spawn(process.execPath, [hostScript], {
       cwd: options.dir,
@@ -134,10 +124,16 @@ export async function startFunctionHost(options: {
         PATH: process.env.PATH ?? '',
         ...options.env,
         HANDLER_PATH: join(options.dir, 'handler.js'),
-        http_port: String(port),
+        // The host binds a free port itself and reports it over IPC, so no other process can
+        // take the port between picking and listening.
+        http_port: '0',
         FUNCTION_NAME: options.name,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let port = 0;
+    child.on('message', (m: { type?: string; port?: number }) => {
+      if (m.type === 'listening' && typeof m.port === 'number') port = m.port;
     });
     const collect = (chunk: Buffer) => {
       if (log.text.length < 200_000) log.text += chunk.toString('utf8');
@@ -149,6 +145,10 @@ export async function startFunctionHost(options: {
 
     const deadline = started + (options.startTimeoutMs ?? 60_000);
     while (!exited(child) && Date.now() < deadline) {
+      if (!port) {
+        await sleep(20);
+        continue;
+      }
       try {
         const res = await fetch(`http://127.0.0.1:${port}/_/health`, { signal: AbortSignal.timeout(1000) });
         if (res.status === 200 && (await res.text()) === 'OK') return { started: true, host: new FunctionHost(child, port, log), ms: Date.now() - started };
@@ -163,8 +163,6 @@ export async function startFunctionHost(options: {
       return { started: false, code: null, signal: null, output: `${log.text}\n(no 200 from /_/health within the time limit)`, ms: Date.now() - started };
     }
     await exit;
-    // Another process took the port between picking and listening: try another one.
-    if (/EADDRINUSE/.test(log.text) && attempt < 3) continue;
     return { started: false, code: child.exitCode, signal: child.signalCode, output: log.text, ms: Date.now() - started };
   }
 }

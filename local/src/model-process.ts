@@ -18,7 +18,14 @@ export function startModelProcess(options: {
   log: LogSink;
 }): Promise<ModelProcess> {
   const child = spawn(process.execPath, [options.script], {
-    env: { ...process.env, MODEL_DIR: options.modelDir, MODEL_NAME: options.modelName, MODEL_PORT: String(options.port ?? 0) },
+    env: {
+      ...process.env,
+      MODEL_DIR: options.modelDir,
+      MODEL_NAME: options.modelName,
+      MODEL_PORT: String(options.port ?? 0),
+      // Its "model server listening" line is how this process learns the URL: never filtered out.
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   logLines(child.stderr, options.log, { component: 'model-server', stream: 'stderr' });

@@ -3,16 +3,14 @@ import {
   ApiError,
   type Reply,
   type Request,
-  TASK_COLUMNS,
   type TaskRow,
   classify,
   defineFunction,
   getObject,
   getOwnedTask,
   json,
-  log,
   putObject,
-  removeObject,
+  discardObject,
   taskFromRow,
   toSqlDateTime,
   withTransaction,
@@ -55,7 +53,7 @@ async function upload(req: Request): Promise<Reply> {
     recognitionError = recognised.reason;
     req.annotate({ recognition: recognitionError.code });
   } else {
-    await removeObject(key).catch(() => undefined);
+    await discardObject(key, { fn: 'predict-image', callId: req.callId });
     throw recognised.reason;
   }
   const saveStart = performance.now();
@@ -65,11 +63,7 @@ async function upload(req: Request): Promise<Reply> {
   let swap: { previousKey: string | null; row: TaskRow };
   try {
     swap = await withTransaction(async (tx) => {
-      const [current] = await tx.queryRows<TaskRow>(
-        `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ? AND owner = ? FOR UPDATE`,
-        [id, user.id],
-      );
-      if (!current) throw new ApiError('not_found', 'There is no such task.');
+      const current = await getOwnedTask(user.id, id, tx);
       await tx.execute(
         'UPDATE tasks SET image_key = ?, image_type = ?, labels = ?, label_status = ?, updated_at = ? WHERE id = ? AND owner = ?',
         [key, type, JSON.stringify(labels), recognitionError ? 'failed' : 'ready', toSqlDateTime(new Date()), id, user.id],
@@ -85,13 +79,11 @@ async function upload(req: Request): Promise<Reply> {
     });
   } catch (err) {
     // The new object is referenced by nothing: remove it so no orphan is left.
-    await removeObject(key).catch(() => undefined);
+    await discardObject(key, { fn: 'predict-image', callId: req.callId });
     throw err;
   }
   if (swap.previousKey && swap.previousKey !== key) {
-    await removeObject(swap.previousKey).catch((err: unknown) =>
-      log.warn({ msg: 'replaced image not removed', fn: 'predict-image', callId: req.callId, key: swap.previousKey, error: String(err) }),
-    );
+    await discardObject(swap.previousKey, { fn: 'predict-image', callId: req.callId });
   }
   phases.save = msSince(saveStart);
   req.annotate({ phases });

@@ -4,7 +4,7 @@ import { adaptBatch } from './adapt-input.ts';
 import { HttpError } from './http-error.ts';
 import { InferenceQueue } from './inference-queue.ts';
 import type { LoadedModel } from './load-model.ts';
-import { describeError, log } from './log.ts';
+import { describeError, log } from '@todo/shared/server';
 import { parsePredictBody } from './parse-predict-request.ts';
 import { checkServable, matchRoute } from './routes.ts';
 import { runModel } from './run-model.ts';
@@ -83,7 +83,7 @@ function answerError(res: ServerResponse, err: unknown, req: IncomingMessage): v
     sendJson(res, err.status, errorBody(err.message), err.headers);
     return;
   }
-  log.error('model server request failed', { method: req.method, path: req.url, ...describeError(err) });
+  log.error({ msg: 'model server request failed', method: req.method, path: req.url, ...describeError(err) });
   const message = err instanceof Error ? err.message : String(err);
   sendJson(res, 500, errorBody(`Internal error: ${message.slice(0, 500)}`));
 }

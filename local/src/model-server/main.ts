@@ -5,7 +5,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { startModelServer, type ModelServer } from './index.ts';
-import { describeError, log } from './log.ts';
+import { describeError, log } from '@todo/shared/server';
 
 function portFrom(value: string | undefined): number {
   if (value === undefined || value === '') return 0;
@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     port: portFrom(process.env.MODEL_PORT),
   });
   const { model } = server;
-  log.info('model server listening', {
+  log.info({
+    msg: 'model server listening',
     url: server.url,
     model: server.modelName,
     file: basename(model.file),
@@ -32,11 +33,11 @@ async function main(): Promise<void> {
   });
 
   const stop = (signal: string) => {
-    log.info('model server stopping', { signal });
+    log.info({ msg: 'model server stopping', signal });
     server.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        log.error('model server did not stop cleanly', describeError(err));
+        log.error({ msg: 'model server did not stop cleanly', ...describeError(err) });
         process.exit(1);
       },
     );
@@ -46,6 +47,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  log.error('model server failed to start', describeError(err));
+  log.error({ msg: 'model server failed to start', ...describeError(err) });
   process.exit(1);
 });

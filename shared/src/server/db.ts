@@ -73,27 +73,24 @@ function onConnection<T>(conn: PoolConnection, statement: () => Promise<T>): Pro
   return withinTimeout(statement(), () => conn.destroy());
 }
 
-/** A parameterised SELECT (server-side prepared statement). */
-export async function queryRows<T extends RowDataPacket>(sql: string, params: Param[] = []): Promise<T[]> {
+/** One prepared statement on a pooled connection, returned to the pool afterwards. */
+async function pooled<T>(sql: string, params: Param[]): Promise<T> {
   const conn = await acquire();
   try {
-    const [rows] = await onConnection(conn, () => conn.execute<T[]>(sql, params));
-    return rows;
+    const [result] = await onConnection(conn, () => conn.execute(sql, params));
+    return result as T;
   } finally {
     conn.release();
   }
 }
 
+/** A parameterised SELECT (server-side prepared statement). */
+export const queryRows = <T extends RowDataPacket>(sql: string, params: Param[] = []): Promise<T[]> =>
+  pooled<T[]>(sql, params);
+
 /** A parameterised INSERT, UPDATE or DELETE. */
-export async function execute(sql: string, params: Param[] = []): Promise<ResultSetHeader> {
-  const conn = await acquire();
-  try {
-    const [result] = await onConnection(conn, () => conn.execute<ResultSetHeader>(sql, params));
-    return result;
-  } finally {
-    conn.release();
-  }
-}
+export const execute = (sql: string, params: Param[] = []): Promise<ResultSetHeader> =>
+  pooled<ResultSetHeader>(sql, params);
 
 /** Queries inside one transaction, on one connection. */
 export interface Transaction {
@@ -104,15 +101,13 @@ export interface Transaction {
 /** Runs `work` in a transaction: committed when it resolves, rolled back when it throws. */
 export async function withTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
   const conn = await acquire();
+  const run = async <R>(sql: string, params: Param[] = []): Promise<R> => {
+    const [result] = await onConnection(conn, () => conn.execute(sql, params));
+    return result as R;
+  };
   const tx: Transaction = {
-    async queryRows<R extends RowDataPacket>(sql: string, params: Param[] = []) {
-      const [rows] = await onConnection(conn, () => conn.execute<R[]>(sql, params));
-      return rows;
-    },
-    async execute(sql: string, params: Param[] = []) {
-      const [result] = await onConnection(conn, () => conn.execute<ResultSetHeader>(sql, params));
-      return result;
-    },
+    queryRows: <R extends RowDataPacket>(sql: string, params?: Param[]) => run<R[]>(sql, params),
+    execute: (sql: string, params?: Param[]) => run<ResultSetHeader>(sql, params),
   };
   try {
     await onConnection(conn, () => conn.beginTransaction());
@@ -126,13 +121,6 @@ export async function withTransaction<T>(work: (tx: Transaction) => Promise<T>):
     // After a destroy this is a no-op.
     conn.release();
   }
-}
-
-/** Closes the pool (tests, graceful shutdown). The next query makes a new one. */
-export async function closePool(): Promise<void> {
-  const p = pool;
-  pool = undefined;
-  await p?.end();
 }
 
 /** `Date` → MySQL DATETIME(3) literal in UTC. */

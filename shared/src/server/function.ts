@@ -49,8 +49,6 @@ export interface Request {
   json<S extends z.ZodType>(schema: S): z.infer<S>;
   /** The query string validated against a contract schema. */
   query<S extends z.ZodType>(schema: S): z.infer<S>;
-  /** The path's single segment after the function name (e.g. the task id), or undefined. */
-  segment(): string | undefined;
   /** The task id from the path (`/<id>`): 400 when it is missing or not a positive whole number. */
   taskId(): string;
   /** The signed-in user, from a verified token whose account still exists; 401 otherwise. */
@@ -141,13 +139,10 @@ function makeRequest(event: FunctionEvent, callId: string, logFields: Record<str
     query(schema) {
       return validate(schema, event.query ?? {}, 'query');
     },
-    segment() {
+    taskId() {
       const parts = event.path.split('/').filter(Boolean);
       if (parts.length > 1) throw new ApiError('not_found', 'There is nothing at this address.');
-      return parts[0];
-    },
-    taskId() {
-      const segment = this.segment();
+      const segment = parts[0];
       if (segment === undefined) throw new ApiError('invalid_id', 'Give the task id in the path, e.g. /123.');
       if (!taskIdSchema.safeParse(segment).success) {
         throw new ApiError('invalid_id', 'The task id must be a positive whole number.');

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Client } from 'minio';
 import { s3Settings } from './config.ts';
 import { ApiError } from './errors.ts';
+import { describeError, log } from './log.ts';
 
 /** How long one object-store call may take before the caller gets a 503. */
 const CALL_TIMEOUT_MS = 15_000;
@@ -130,5 +131,15 @@ export async function removeObject(key: string): Promise<void> {
         if (!isMissing(err)) throw err;
       }
     })(),
+  );
+}
+
+/**
+ * Removes an object that no task refers to any more. A failure is logged (the object is left for
+ * clean-up) and never thrown: the caller's answer does not depend on it.
+ */
+export async function discardObject(key: string, context: Record<string, unknown>): Promise<void> {
+  await removeObject(key).catch((err: unknown) =>
+    log.warn({ msg: 'unreferenced image not removed', key, ...context, ...describeError(err) }),
   );
 }

@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2';
 import type { Label, LabelStatus, Task } from '../contract/index.ts';
-import { fromSqlDateTime, queryRows } from './db.ts';
+import { type Transaction, fromSqlDateTime, queryRows } from './db.ts';
 import { ApiError } from './errors.ts';
 
 /** The columns every task query selects, in the shape `taskFromRow` reads. */
@@ -38,9 +38,15 @@ export function taskFromRow(row: TaskRow): Task {
   };
 }
 
-/** One of the owner's tasks, or 404 when it does not exist or belongs to someone else. */
-export async function getOwnedTask(owner: string, id: string): Promise<TaskRow> {
-  const rows = await queryRows<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ? AND owner = ?`, [id, owner]);
+/**
+ * One of the owner's tasks, or 404 when it does not exist or belongs to someone else. Inside a
+ * transaction the row is locked (FOR UPDATE) until it ends: photo swaps and deletes go through it.
+ */
+export async function getOwnedTask(owner: string, id: string, tx?: Transaction): Promise<TaskRow> {
+  const sql = `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ? AND owner = ?`;
+  const rows = tx
+    ? await tx.queryRows<TaskRow>(`${sql} FOR UPDATE`, [id, owner])
+    : await queryRows<TaskRow>(sql, [id, owner]);
   const row = rows[0];
   if (!row) throw new ApiError('not_found', 'There is no such task.');
   return row;

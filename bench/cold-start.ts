@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '@todo/shared/contract';
-import { freePort } from '../local/src/replicas.ts';
+import { freePort } from '../local/src/free-port.ts';
 import { readStackFile } from '../local/src/stack-file.ts';
 import { readTestImage } from '../test/support/images.ts';
 import { repoRoot } from '../test/support/paths.ts';

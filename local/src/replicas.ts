@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { logLines, type LogSink } from './log-sink.ts';
 
 export interface Replica {
@@ -17,18 +16,6 @@ export interface ReplicaOptions {
   maxBodyBytes: number;
   env: Record<string, string>;
   log: LogSink;
-}
-
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function answersHealth(port: number): Promise<boolean> {

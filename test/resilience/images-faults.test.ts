@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ErrorBody, type Task, taskSchema } from '../../shared/src/contract/index.ts';
 import { jsonLines } from '../../local/src/log-sink.ts';
 import { type ModelProcess, startModelProcess } from '../../local/src/model-process.ts';
-import { freePort } from '../../local/src/replicas.ts';
+import { freePort } from '../../local/src/free-port.ts';
 import { type ApiResponse, type TestUser, createTask, expectError, signUpAndLogin } from '../support/api-client.ts';
 import { CLASS_PHOTOS, readTestImage } from '../support/images.ts';
 import { repoRoot, testModelDir } from '../support/paths.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { freePort } from '../../local/src/replicas.ts';
+import { freePort } from '../../local/src/free-port.ts';
 
 const SERVER_BINARIES = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld', '/usr/bin/mariadbd'];
 const INSTALLERS = ['mariadb-install-db', 'mysql_install_db'];

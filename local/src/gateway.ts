@@ -204,7 +204,10 @@ export function createGateway(options: GatewayOptions): Server {
     });
     req.pipe(upstream);
     res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (res.writableFinished) return;
+      // The client went away first: counted as nginx counts it (499), not as a function failure.
+      done(499);
+      upstream.destroy();
     });
   }
 

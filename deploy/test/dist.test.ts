@@ -1,13 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS, isErrorBody, type ErrorCode } from '../../shared/src/contract/errors.ts';
+import { freePort } from '../../local/src/free-port.ts';
 import { FUNCTIONS } from '../../shared/src/contract/routes.ts';
+import { claimsFor, signToken, type TokenClaims } from '../../test/support/tokens.ts';
 import { hostScript, startFunctionHost, type FunctionRequest, type FunctionResponse } from './support/function-host.ts';
 import { loadStack, repoRoot } from './support/repo.ts';
 
@@ -35,13 +36,7 @@ const SECRET_VALUES: Record<string, string> = {
   's3-secret-key': 'test-only-key',
 };
 
-async function freePortThenClose(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+const execFileAsync = promisify(execFile);
 
 const distReady = (fn: string) => existsSync(join(repoRoot, fn, 'dist', 'handler.js')) && existsSync(join(repoRoot, fn, 'dist', 'package.json'));
 
@@ -50,19 +45,17 @@ beforeAll(async () => {
     execFileSync('pnpm', ['build'], { cwd: repoRoot, stdio: 'inherit', timeout: 600_000 });
   }
   work = mkdtempSync(join(tmpdir(), 'dist-check-'));
-  closedPort = await freePortThenClose();
+  closedPort = await freePort();
   // The template copies the handler folder as it is; npm then installs what its package.json lists.
   await Promise.all(
     FUNCTIONS.map(async (fn) => {
       const dir = join(work, fn);
       cpSync(join(repoRoot, fn, 'dist'), dir, { recursive: true });
-      await new Promise<void>((resolve, reject) => {
-        import('node:child_process').then(({ execFile }) =>
-          execFile('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: dir, timeout: 300_000 }, (err, _o, stderr) =>
-            err ? reject(new Error(`${fn}: npm install failed: ${stderr}`)) : resolve(),
-          ),
-        );
-      });
+      try {
+        await execFileAsync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: dir, timeout: 300_000 });
+      } catch (err) {
+        throw new Error(`${fn}: npm install failed: ${(err as { stderr?: string }).stderr ?? ''}`);
+      }
       installed[fn] = dir;
     }),
   );
@@ -89,15 +82,11 @@ function envFor(fn: string, secretsDir: string): Record<string, string> {
   return env;
 }
 
-const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
-/** An HS256 token as login issues it, signed with the test secret. */
-function token(fn: string, claims: Record<string, unknown> = {}): string {
+/** An HS256 token as login issues it, signed with the test secret, valid for ten minutes. */
+function token(fn: string, claims: TokenClaims = {}): string {
   const now = Math.floor(Date.now() / 1000);
   const issuer = String(stack.functions[fn]!.environment?.JWT_ISSUER ?? 'todo-openfaas');
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(JSON.stringify({ sub: '1', name: 'alice', iss: issuer, iat: now, exp: now + 600, ...claims }));
-  const sig = createHmac('sha256', SECRET_VALUES['jwt-secret']!).update(`${header}.${payload}`).digest('base64url');
-  return `${header}.${payload}.${sig}`;
+  return signToken(claimsFor('1', 'alice', { iss: issuer, iat: now, exp: now + 600, ...claims }), SECRET_VALUES['jwt-secret']!);
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };

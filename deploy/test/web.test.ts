@@ -1,11 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/src/free-port.ts';
 import { ERROR_STATUS, type ErrorBody, isErrorBody } from '../../shared/src/contract/errors.ts';
 import { deployDir, parseYamlDocs } from './support/repo.ts';
 
@@ -73,14 +74,6 @@ function nginxBinary(): string {
     throw new Error(`nginx is required to check deploy/web/nginx.conf and is not installed (looked in ${NGINX_PATHS.join(', ')}): apt-get install nginx (.ci/run does this)`);
   }
   return found;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 // A failed test of its own, as well as the failed suite below, when nginx is missing.
@@ -171,16 +164,23 @@ http {
 `,
     );
     execFileSync(nginxPath, ['-t', '-p', work, '-c', join(work, 'nginx.conf')], { stdio: 'pipe' });
-    nginx = spawn(nginxPath, ['-p', work, '-c', join(work, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
+    const child = spawn(nginxPath, ['-p', work, '-c', join(work, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+    nginx = child;
+    // The port was freed then taken again: only a good answer while our nginx still runs counts
+    // (an nginx that failed to bind exits, and whatever took the port may answer anything).
+    const running = () => child.exitCode === null && child.signalCode === null;
+    for (let i = 0; i < 100 && running(); i++) {
       try {
-        await fetch(`${base}/healthz`);
-        return;
+        const res = await fetch(`${base}/healthz`);
+        await res.arrayBuffer();
+        if (res.ok && running()) return;
       } catch {
-        await new Promise((r) => setTimeout(r, 50));
+        // not listening yet
       }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`nginx did not start: ${readFileSync(join(work, 'error.log'), 'utf8')}`);
+    const exited = running() ? '' : ` (exited: ${child.exitCode ?? child.signalCode})`;
+    throw new Error(`nginx did not start${exited}: ${readFileSync(join(work, 'error.log'), 'utf8')}`);
   });
 
   afterAll(async () => {

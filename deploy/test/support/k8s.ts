@@ -79,7 +79,7 @@ export async function validateObject(obj: K8sObject): Promise<string[]> {
   return problems;
 }
 
-export function hasKubectl(): boolean {
+function hasKubectl(): boolean {
   try {
     execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 20_000 });
     return true;
@@ -122,7 +122,7 @@ const KUSTOMIZATION_KEYS = new Set([
   'images', 'labels', 'generatorOptions', 'patches', 'components',
 ]);
 
-export function readKustomization(dir: string): Kustomization {
+function readKustomization(dir: string): Kustomization {
   const k = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as Kustomization;
   for (const key of Object.keys(k)) {
     if (!KUSTOMIZATION_KEYS.has(key)) throw new Error(`${dir}/kustomization.yaml: unexpected key ${key}`);
@@ -197,7 +197,7 @@ export function renderWithoutKubectl(dir: string): K8sObject[] {
 }
 
 /** `kubectl kustomize <dir>` (kustomize as kubectl ships it), parsed. */
-export function renderWithKubectl(dir: string): K8sObject[] {
+function renderWithKubectl(dir: string): K8sObject[] {
   const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
   return parseAllDocuments(out).map((d) => d.toJS()).filter(Boolean) as K8sObject[];
 }

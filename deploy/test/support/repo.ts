@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { repoRoot } from '../../../test/support/paths.ts';
 
-/** The repository's root folder. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export { repoRoot };
 export const deployDir = join(repoRoot, 'deploy');
 
 export const readText = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
@@ -13,7 +12,7 @@ export const readText = (path: string): string => readFileSync(join(repoRoot, pa
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.data', 'coverage', 'test-artifacts']);
 
 /** Files under `dir` (repository-relative), skipping dependencies and build output. */
-export function walk(dir: string): string[] {
+function walk(dir: string): string[] {
   const out: string[] = [];
   const visit = (abs: string) => {
     for (const entry of readdirSync(abs, { withFileTypes: true })) {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot, testImagesDir } from '../../test/support/paths.ts';
+import { SESSION_STORAGE_KEY } from '../src/features/auth/sessionStore.ts';
+import { todayLocal } from '../src/features/tasks/dates.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +35,7 @@ const shot = (p: Page, name: string) => p.screenshot({ path: join(SCREENS, `${na
 const localDate = (days: number) => {
   const d = new Date();
   d.setDate(d.getDate() + days);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return todayLocal(d);
 };
 
 const taskItem = (p: Page, title: string): Locator =>
@@ -228,7 +230,7 @@ describe('the web app', () => {
   it('signs out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('todo.session'))).toBeNull();
+    expect(await page.evaluate((key) => localStorage.getItem(key), SESSION_STORAGE_KEY)).toBeNull();
     // A reload stays signed out.
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

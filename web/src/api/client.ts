@@ -21,7 +21,6 @@ export interface ApiClientOptions {
   getToken?: () => string | null;
   /** Called when an authenticated call answers 401: the session is over. */
   onUnauthorized?: (error: ApiError) => void;
-  fetch?: typeof fetch;
 }
 
 export interface UploadProgress {
@@ -61,7 +60,6 @@ const isAbort = (error: unknown): boolean => error instanceof DOMException && er
 export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
   const getToken = options.getToken ?? (() => null);
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
 
   const authHeaders = (auth: boolean): Record<string, string> => {
     if (!auth) return {};
@@ -77,7 +75,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   async function send(path: string, init: RequestInit, auth: boolean): Promise<Response> {
     let response: Response;
     try {
-      response = await doFetch(`${baseUrl}${path}`, init);
+      response = await fetch(`${baseUrl}${path}`, init);
     } catch (error) {
       if (isAbort(error)) throw error;
       throw new ApiError({ status: 0, code: 'network_error', detail: String(error) });
@@ -147,7 +145,6 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       try {
         reply = await sendWithProgress({
           url: `${baseUrl}${functionPath('predict-image', encodeURIComponent(taskId))}`,
-          method: 'PUT',
           body: image,
           contentType: image.type || 'application/octet-stream',
           headers: { Accept: 'application/json', ...authHeaders(true) },

@@ -1,4 +1,5 @@
 import { ERROR_STATUS, isErrorBody, taskSchema, type ErrorCode, type FieldIssue, type Task } from '@todo/shared/contract';
+import { IMAGE_MAX_SIZE, IMAGE_TYPE_NAMES, formatWait } from '../lib/format.ts';
 
 /** What went wrong, in the API's own words, plus the two failures only a client can see. */
 export type ApiErrorCode = ErrorCode | 'network_error' | 'bad_response';
@@ -17,8 +18,8 @@ export const ERROR_MESSAGES: Record<ApiErrorCode, string> = {
   not_found: 'That task no longer exists. It may have been deleted somewhere else.',
   method_not_allowed: 'The app asked the server for something it cannot do. Please reload the page.',
   username_taken: 'That username is already taken. Please choose another one.',
-  payload_too_large: 'That photo is too large. Please choose one under 10 MB.',
-  unsupported_media_type: 'That kind of file is not supported. Please choose a JPEG, PNG, WebP, GIF, AVIF or TIFF image.',
+  payload_too_large: `That photo is too large. Please choose one under ${IMAGE_MAX_SIZE}.`,
+  unsupported_media_type: `That kind of file is not supported. Please choose a ${IMAGE_TYPE_NAMES} image.`,
   unprocessable_image: 'That file could not be read as an image. It may be damaged. Please try another photo.',
   too_many_requests: 'Too many attempts in a short time. Please wait a moment and try again.',
   internal_error: 'Something went wrong on our side. Please try again in a moment.',
@@ -111,19 +112,26 @@ export function errorFromResponse(status: number, bodyText: string, retryAfter?:
   return new ApiError({ status, code: codeForStatus(status), detail: bodyText.slice(0, 200), retryAfterSeconds });
 }
 
+/**
+ * A 401 on an authenticated call: the client has already signed the person out (onUnauthorized),
+ * so the screen that made the call should stay quiet rather than show an error of its own.
+ */
+export const isSessionOver = (error: unknown): boolean => error instanceof ApiError && error.status === 401;
+
+/** Words a screen may put in place of the general ones. */
+export interface ErrorWording {
+  /** What was tried too often, for 429: "sign-in attempts" (default "attempts"). */
+  attempts?: string;
+}
+
 /** A sentence for any error at all, for places that show one line. */
-export function describeError(error: unknown): string {
+export function describeError(error: unknown, wording: ErrorWording = {}): string {
   if (error instanceof ApiError) {
-    if (error.code === 'too_many_requests' && error.retryAfterSeconds) {
-      return `Too many attempts in a short time. Please wait ${formatWait(error.retryAfterSeconds)} and try again.`;
+    if (error.code === 'too_many_requests') {
+      const wait = error.retryAfterSeconds ? formatWait(error.retryAfterSeconds) : 'a moment';
+      return `Too many ${wording.attempts ?? 'attempts'} in a short time. Please wait ${wait} and try again.`;
     }
     return error.message;
   }
   return 'Something unexpected went wrong. Please try again.';
-}
-
-export function formatWait(seconds: number): string {
-  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
-  const minutes = Math.ceil(seconds / 60);
-  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }

@@ -7,7 +7,6 @@ export interface UploadReply {
 
 export interface UploadOptions {
   url: string;
-  method?: 'PUT' | 'POST';
   body: Blob;
   contentType: string;
   headers?: Record<string, string>;
@@ -26,7 +25,7 @@ export interface UploadOptions {
 export function sendWithProgress(options: UploadOptions): Promise<UploadReply> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open(options.method ?? 'PUT', options.url);
+    xhr.open('PUT', options.url);
     xhr.setRequestHeader('Content-Type', options.contentType);
     for (const [name, value] of Object.entries(options.headers ?? {})) xhr.setRequestHeader(name, value);
     xhr.responseType = 'text';

@@ -29,7 +29,7 @@ function Screens() {
   return session ? <TasksScreen key={session.username} /> : <AuthScreen />;
 }
 
-type ApiOptions = Pick<ApiClientOptions, 'baseUrl' | 'fetch'>;
+type ApiOptions = Pick<ApiClientOptions, 'baseUrl'>;
 
 /** The whole app. Tests may point it at another API (`api`) or storage. */
 export function App({ api, storage }: { api?: ApiOptions; storage?: Storage }) {

@@ -1,14 +1,20 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type Ref, type TextareaHTMLAttributes } from 'react';
 
-interface FieldFrameProps {
+/** What the frame hands to its control, so the label, hint and error are wired to it. */
+interface ControlProps {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+interface FrameProps {
   label: string;
   hint?: ReactNode;
   error?: string | undefined;
-  children: (ids: { inputId: string; describedBy: string | undefined }) => ReactNode;
 }
 
 /** A label, an optional hint, the control, and its error beside it, all wired for screen readers. */
-function FieldFrame({ label, hint, error, children }: FieldFrameProps) {
+function FieldFrame({ label, hint, error, children }: FrameProps & { children: (control: ControlProps) => ReactNode }) {
   const inputId = useId();
   const hintId = `${inputId}-hint`;
   const errorId = `${inputId}-error`;
@@ -23,7 +29,7 @@ function FieldFrame({ label, hint, error, children }: FieldFrameProps) {
           {hint}
         </p>
       ) : null}
-      {children({ inputId, describedBy })}
+      {children({ id: inputId, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
       {error ? (
         <p className="field__error" id={errorId}>
           <span aria-hidden="true">⚠ </span>
@@ -34,50 +40,28 @@ function FieldFrame({ label, hint, error, children }: FieldFrameProps) {
   );
 }
 
-type InputFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> & {
-  label: string;
-  hint?: ReactNode;
-  error?: string | undefined;
-  inputRef?: Ref<HTMLInputElement>;
-};
+/** The props of a framed control: its own attributes (the frame sets the id) plus the frame's. */
+type FieldProps<Attrs, E> = Omit<Attrs, 'id'> & FrameProps & { inputRef?: Ref<E> };
 
-export function InputField({ label, hint, error, inputRef, className, ...inputProps }: InputFieldProps) {
+export function InputField({ label, hint, error, inputRef, className, ...props }: FieldProps<InputHTMLAttributes<HTMLInputElement>, HTMLInputElement>) {
   return (
     <FieldFrame label={label} hint={hint} error={error}>
-      {({ inputId, describedBy }) => (
-        <input
-          {...inputProps}
-          ref={inputRef}
-          id={inputId}
-          className={`input${className ? ` ${className}` : ''}`}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={describedBy}
-        />
-      )}
+      {(control) => <input {...props} ref={inputRef} {...control} className={`input${className ? ` ${className}` : ''}`} />}
     </FieldFrame>
   );
 }
 
-type TextAreaFieldProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id'> & {
-  label: string;
-  hint?: ReactNode;
-  error?: string | undefined;
-  inputRef?: Ref<HTMLTextAreaElement>;
-};
-
-export function TextAreaField({ label, hint, error, inputRef, className, ...props }: TextAreaFieldProps) {
+export function TextAreaField({
+  label,
+  hint,
+  error,
+  inputRef,
+  className,
+  ...props
+}: FieldProps<TextareaHTMLAttributes<HTMLTextAreaElement>, HTMLTextAreaElement>) {
   return (
     <FieldFrame label={label} hint={hint} error={error}>
-      {({ inputId, describedBy }) => (
-        <textarea
-          {...props}
-          ref={inputRef}
-          id={inputId}
-          className={`input input--area${className ? ` ${className}` : ''}`}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={describedBy}
-        />
-      )}
+      {(control) => <textarea {...props} ref={inputRef} {...control} className={`input input--area${className ? ` ${className}` : ''}`} />}
     </FieldFrame>
   );
 }

@@ -1,16 +1,6 @@
+import type { Task } from '@todo/shared/contract';
 import type { ServerResponse } from 'node:http';
 import { json, startServer, type Recorded } from './server.ts';
-
-interface StoredTask {
-  id: string;
-  title: string;
-  body: string;
-  dueDate: string;
-  createdAt: string;
-  hasImage: boolean;
-  labels: { name: string; score: number }[];
-  labelStatus: 'none' | 'ready' | 'failed';
-}
 
 type Override = (req: Recorded, res: ServerResponse) => boolean | Promise<boolean>;
 
@@ -18,14 +8,20 @@ type Override = (req: Recorded, res: ServerResponse) => boolean | Promise<boolea
  * An in-memory stand-in for the functions, on a real HTTP server, so component tests go
  * through the real API client. `override` lets a test answer one call its own way.
  */
-export async function startFakeBackend() {
+export function createFakeBackend() {
   const users = new Map<string, string>();
-  const tasks: StoredTask[] = [];
+  const tasks: Task[] = [];
   let nextId = 1;
   let override: Override | null = null;
   const token = (u: string) => `token-${u}`;
 
-  const server = await startServer(async (req, res) => {
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  const running = () => {
+    if (!server) throw new Error('The fake backend has not been started');
+    return server;
+  };
+
+  const handle = async (req: Recorded, res: ServerResponse): Promise<void> => {
     if (override && (await override(req, res))) return;
     const url = new URL(req.url, 'http://x');
     const path = url.pathname;
@@ -55,7 +51,7 @@ export async function startFakeBackend() {
     }
     if (path === '/function/create-task') {
       const { title, body: text, dueDate } = body();
-      const task: StoredTask = {
+      const task: Task = {
         id: String(nextId++),
         title: String(title),
         body: String(text ?? ''),
@@ -94,10 +90,26 @@ export async function startFakeBackend() {
       return json(res, 200, task);
     }
     return json(res, 404, { error: { code: 'not_found', message: 'x' } });
-  });
+  };
 
   return {
-    ...server,
+    async start() {
+      server = await startServer(handle);
+    },
+    close: () => running().close(),
+    get url() {
+      return running().url;
+    },
+    get requests() {
+      return running().requests;
+    },
+    /** Forgets everything one test did, ready for the next. */
+    reset() {
+      override = null;
+      users.clear();
+      tasks.length = 0;
+      running().requests.length = 0;
+    },
     users,
     tasks,
     setOverride(fn: Override | null) {
@@ -108,8 +120,8 @@ export async function startFakeBackend() {
       users.set(username, users.get(username) ?? 'password-1');
       return { token: token(username), expiresAt: new Date(Date.now() + 3_600_000).toISOString(), username };
     },
-    addTask(partial: Partial<StoredTask> & { title: string }) {
-      const task: StoredTask = {
+    addTask(partial: Partial<Task> & { title: string }) {
+      const task: Task = {
         id: String(nextId++),
         body: '',
         dueDate: '2030-01-01',
@@ -124,8 +136,6 @@ export async function startFakeBackend() {
     },
   };
 }
-
-export type FakeBackend = Awaited<ReturnType<typeof startFakeBackend>>;
 
 /** A promise with its resolve handle, to hold a reply until the test lets it go. */
 export function gate() {

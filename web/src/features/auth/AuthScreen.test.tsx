@@ -1,23 +1,12 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { App } from '../../app/App.tsx';
+import { describe, expect, it } from 'vitest';
 import { json } from '../../test/server.ts';
-import { gate, startFakeBackend, type FakeBackend } from '../../test/fakeBackend.ts';
+import { gate } from '../../test/fakeBackend.ts';
+import { setupApp } from '../../test/setupApp.tsx';
+import { SESSION_STORAGE_KEY } from './sessionStore.ts';
 
-let backend: FakeBackend;
-beforeAll(async () => {
-  backend = await startFakeBackend();
-});
-afterAll(() => backend.close());
-afterEach(() => {
-  backend.setOverride(null);
-  backend.users.clear();
-  backend.tasks.length = 0;
-  backend.requests.length = 0;
-});
-
-const renderApp = () => render(<App api={{ baseUrl: backend.url }} />);
+const { backend, renderApp } = setupApp();
 
 async function openSignUp(user: ReturnType<typeof userEvent.setup>) {
   await user.click(screen.getByRole('button', { name: 'Create an account' }));
@@ -27,7 +16,7 @@ async function openSignUp(user: ReturnType<typeof userEvent.setup>) {
 describe('sign up', () => {
   it('shows the API rules beside each field and moves focus to the first problem', async () => {
     const user = userEvent.setup();
-    renderApp();
+    await renderApp();
     await openSignUp(user);
     await user.type(screen.getByLabelText('Username'), 'Al');
     await user.type(screen.getByLabelText('Password'), 'short');
@@ -51,7 +40,7 @@ describe('sign up', () => {
 
   it('creates the account, signs in, and keeps the session across a reload', async () => {
     const user = userEvent.setup();
-    const { unmount } = renderApp();
+    const { unmount } = await renderApp();
     await openSignUp(user);
     await user.type(screen.getByLabelText('Username'), 'alice');
     await user.type(screen.getByLabelText('Password'), 'correct horse');
@@ -62,7 +51,7 @@ describe('sign up', () => {
     expect(backend.requests.map((r) => r.url)).toEqual(['/function/signup', '/function/login', '/function/list-tasks?limit=20']);
 
     unmount();
-    renderApp();
+    await renderApp();
     expect(await screen.findByRole('heading', { name: 'Your tasks' })).toBeTruthy();
     expect(screen.getByText('alice')).toBeTruthy();
   });
@@ -70,7 +59,7 @@ describe('sign up', () => {
   it('says when a username is taken, beside the field', async () => {
     backend.users.set('bob', 'whatever-1');
     const user = userEvent.setup();
-    renderApp();
+    await renderApp();
     await openSignUp(user);
     await user.type(screen.getByLabelText('Username'), 'bob');
     await user.type(screen.getByLabelText('Password'), 'another-pass');
@@ -89,7 +78,7 @@ describe('sign in', () => {
       return false;
     });
     const user = userEvent.setup();
-    renderApp();
+    await renderApp();
     await user.type(screen.getByLabelText('Username'), 'carol');
     await user.type(screen.getByLabelText('Password'), 'password-1');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -101,7 +90,7 @@ describe('sign in', () => {
 
   it('explains wrong credentials in words', async () => {
     const user = userEvent.setup();
-    renderApp();
+    await renderApp();
     await user.type(screen.getByLabelText('Username'), 'nobody');
     await user.type(screen.getByLabelText('Password'), 'password-1');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -111,7 +100,7 @@ describe('sign in', () => {
 
   it('asks for both fields before calling the API', async () => {
     const user = userEvent.setup();
-    renderApp();
+    await renderApp();
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(screen.getByText('Please enter your username.')).toBeTruthy();
     expect(screen.getByText('Please enter your password.')).toBeTruthy();
@@ -125,7 +114,7 @@ describe('sign in', () => {
       return true;
     });
     const user = userEvent.setup();
-    renderApp();
+    await renderApp();
     await user.type(screen.getByLabelText('Username'), 'dave');
     await user.type(screen.getByLabelText('Password'), 'password-1');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -137,36 +126,36 @@ describe('sign in', () => {
 
 describe('session', () => {
   it('does not restore an expired session', async () => {
-    localStorage.setItem('todo.session', JSON.stringify({ token: 'token-x', expiresAt: '2000-01-01T00:00:00Z', username: 'x' }));
-    renderApp();
+    localStorage.setItem(SESSION_STORAGE_KEY, JSON.stringify({ token: 'token-x', expiresAt: '2000-01-01T00:00:00Z', username: 'x' }));
+    await renderApp();
     expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
-    expect(localStorage.getItem('todo.session')).toBeNull();
+    expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBeNull();
   });
 
   it('returns to sign in with a reason when the API answers 401', async () => {
-    localStorage.setItem('todo.session', JSON.stringify({ token: 'revoked', expiresAt: '2999-01-01T00:00:00Z', username: 'eve' }));
-    renderApp();
+    localStorage.setItem(SESSION_STORAGE_KEY, JSON.stringify({ token: 'revoked', expiresAt: '2999-01-01T00:00:00Z', username: 'eve' }));
+    await renderApp();
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeTruthy();
     expect(screen.getByText('Your session has ended, so we signed you out. Please sign in again.')).toBeTruthy();
-    await waitFor(() => expect(localStorage.getItem('todo.session')).toBeNull());
+    await waitFor(() => expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBeNull());
   });
 
   it('signs out by itself when the token expires while the page is open', async () => {
     const session = { ...backend.sessionFor('gina'), expiresAt: new Date(Date.now() + 400).toISOString() };
-    localStorage.setItem('todo.session', JSON.stringify(session));
-    renderApp();
+    localStorage.setItem(SESSION_STORAGE_KEY, JSON.stringify(session));
+    await renderApp();
     expect(await screen.findByRole('heading', { name: 'Your tasks' })).toBeTruthy();
     expect(await screen.findByText('Your session has expired. Please sign in again.', {}, { timeout: 3000 })).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
   });
 
   it('signs out', async () => {
-    localStorage.setItem('todo.session', JSON.stringify(backend.sessionFor('frank')));
+    localStorage.setItem(SESSION_STORAGE_KEY, JSON.stringify(backend.sessionFor('frank')));
     const user = userEvent.setup();
-    renderApp();
+    await renderApp();
     await user.click(await screen.findByRole('button', { name: 'Sign out' }));
     expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
     expect(screen.getByText('You have signed out.')).toBeTruthy();
-    expect(localStorage.getItem('todo.session')).toBeNull();
+    expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBeNull();
   });
 });

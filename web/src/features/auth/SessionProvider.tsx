@@ -8,7 +8,6 @@ export interface SessionState {
   notice: string | null;
   signIn(session: Session): void;
   signOut(notice?: string): void;
-  clearNotice(): void;
   /** The current token, read at call time (for the API client). */
   getToken(): string | null;
 }
@@ -84,12 +83,11 @@ export function SessionProvider({ children, storage }: { children: ReactNode; st
     return () => window.removeEventListener('storage', onStorage);
   }, [store]);
 
-  const clearNotice = useCallback(() => setNotice(null), []);
   const getToken = useCallback(() => sessionRef.current?.token ?? null, []);
 
   const value = useMemo<SessionState>(
-    () => ({ session, notice, signIn, signOut, clearNotice, getToken }),
-    [session, notice, signIn, signOut, clearNotice, getToken],
+    () => ({ session, notice, signIn, signOut, getToken }),
+    [session, notice, signIn, signOut, getToken],
   );
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

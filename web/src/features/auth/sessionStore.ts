@@ -8,7 +8,7 @@ export function msUntilExpiry(session: Session, now = Date.now()): number | null
   return Number.isNaN(expires) ? null : expires - now;
 }
 
-export const isExpired = (session: Session, now = Date.now()): boolean => {
+const isExpired = (session: Session, now = Date.now()): boolean => {
   const left = msUntilExpiry(session, now);
   return left === null || left <= 0;
 };

@@ -1,30 +1,13 @@
 import { LIMITS } from '@todo/shared/contract';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { App } from '../../app/App.tsx';
-import { gate, startFakeBackend, type FakeBackend } from '../../test/fakeBackend.ts';
+import { describe, expect, it } from 'vitest';
+import { gate } from '../../test/fakeBackend.ts';
 import { json } from '../../test/server.ts';
+import { setupApp } from '../../test/setupApp.tsx';
 import { checkImage } from './checkImage.ts';
 
-let backend: FakeBackend;
-beforeAll(async () => {
-  backend = await startFakeBackend();
-});
-afterAll(() => backend.close());
-beforeEach(() => {
-  localStorage.setItem('todo.session', JSON.stringify(backend.sessionFor('pat')));
-});
-afterEach(() => {
-  backend.setOverride(null);
-  backend.tasks.length = 0;
-  backend.requests.length = 0;
-});
-
-const renderApp = async () => {
-  render(<App api={{ baseUrl: backend.url }} />);
-  await waitFor(() => expect(screen.queryByText('Loading your tasks…')).toBeNull());
-};
+const { backend, renderApp } = setupApp({ signedInAs: 'pat' });
 
 const fileInput = () => screen.getByLabelText(/Add a photo|Replace photo/) as HTMLInputElement;
 const uploads = () => backend.requests.filter((r) => r.method === 'PUT');
@@ -140,5 +123,32 @@ describe('task photo', () => {
     expect(await screen.findByText('zebra')).toBeTruthy();
     // The stored photo was fetched and sent back.
     expect(uploads()[0]?.body.length).toBe(4);
+  });
+
+  it('cancels a retry after a reload while the stored photo is still being fetched', async () => {
+    backend.addTask({ title: 'Old photo', hasImage: true, labelStatus: 'failed' });
+    const hold = gate();
+    let fetching = 0;
+    const user = userEvent.setup();
+    await renderApp();
+    // The thumbnail's own GET is done before the retry's is held.
+    await screen.findByRole('img', { name: 'Photo for this task' });
+    backend.setOverride(async (req) => {
+      if (req.method === 'GET' && req.url.startsWith('/function/predict-image/')) {
+        fetching += 1;
+        await hold.promise;
+      }
+      return false;
+    });
+    await user.click(screen.getByRole('button', { name: 'Try recognising again' }));
+    expect(await screen.findByText('Preparing photo…')).toBeTruthy();
+    await waitFor(() => expect(fetching).toBe(1));
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByText('Preparing photo…')).toBeNull();
+    hold.open();
+    // Give a stray GET → PUT chain every chance to happen.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(uploads()).toHaveLength(0);
+    expect(screen.getByRole('button', { name: 'Try recognising again' })).toBeTruthy();
   });
 });

@@ -1,31 +1,13 @@
 import { LIMITS } from '@todo/shared/contract';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { App } from '../../app/App.tsx';
-import { gate, startFakeBackend, type FakeBackend } from '../../test/fakeBackend.ts';
+import { describe, expect, it } from 'vitest';
+import { gate } from '../../test/fakeBackend.ts';
 import { json } from '../../test/server.ts';
+import { setupApp } from '../../test/setupApp.tsx';
 import { todayLocal } from './dates.ts';
 
-let backend: FakeBackend;
-beforeAll(async () => {
-  backend = await startFakeBackend();
-});
-afterAll(() => backend.close());
-beforeEach(() => {
-  localStorage.setItem('todo.session', JSON.stringify(backend.sessionFor('tess')));
-});
-afterEach(() => {
-  backend.setOverride(null);
-  backend.tasks.length = 0;
-  backend.requests.length = 0;
-});
-
-const renderApp = async () => {
-  const view = render(<App api={{ baseUrl: backend.url }} />);
-  await waitFor(() => expect(screen.queryByText('Loading your tasks…')).toBeNull());
-  return view;
-};
+const { backend, renderApp } = setupApp({ signedInAs: 'tess' });
 
 const taskTitles = () =>
   within(screen.getByRole('region', { name: 'Your tasks' }))
@@ -149,7 +131,8 @@ describe('task list', () => {
     expect(taskTitles().at(-1)).toBe('Task 1');
     expect(backend.requests.at(-1)?.url).toBe('/function/list-tasks?limit=20&cursor=20');
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
-    expect(document.activeElement?.textContent).toBe('Task 5');
+    // Focus moves in an effect after the new rows are on screen, so it may land a tick later.
+    await waitFor(() => expect(document.activeElement?.textContent).toBe('Task 5'));
   });
 });
 

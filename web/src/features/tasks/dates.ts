@@ -35,17 +35,32 @@ export function dueInWords(dueDate: string, today: string = todayLocal()): DueIn
   return { text: `due in ${days} days`, tone: days <= 7 ? 'soon' : 'later' };
 }
 
+/** Intl formatters are costly to build: one per kind and locale, made on first use. */
+function cached<F>(make: (locale: string | undefined) => F): (locale?: string) => F {
+  const made = new Map<string | undefined, F>();
+  return (locale) => {
+    let formatter = made.get(locale);
+    if (!formatter) {
+      formatter = make(locale);
+      made.set(locale, formatter);
+    }
+    return formatter;
+  };
+}
+
+const dueDateFormat = cached(
+  (locale) => new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
+);
+const relativeFormat = cached((locale) => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }));
+const createdFormat = cached(
+  (locale) => new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }),
+);
+
 /** A calendar date for people: "Fri 5 Dec 2025" (in the browser's language). */
 export function formatDueDate(dueDate: string, locale?: string): string {
   const day = dayNumber(dueDate);
   if (day === null) return dueDate;
-  return new Intl.DateTimeFormat(locale, {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(day * 86_400_000));
+  return dueDateFormat(locale).format(new Date(day * 86_400_000));
 }
 
 /** When a task was created: "just now", "5 minutes ago", "3 hours ago", then the date and time. */
@@ -54,8 +69,8 @@ export function formatCreated(createdAt: string, now: Date = new Date(), locale?
   if (Number.isNaN(when.getTime())) return createdAt;
   const seconds = Math.round((now.getTime() - when.getTime()) / 1000);
   if (seconds < 45) return 'just now';
-  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const rtf = relativeFormat(locale);
   if (seconds < 3600) return rtf.format(-Math.round(seconds / 60), 'minute');
   if (seconds < 6 * 3600) return rtf.format(-Math.round(seconds / 3600), 'hour');
-  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(when);
+  return createdFormat(locale).format(when);
 }

@@ -50,7 +50,7 @@ export function AuthForm({ mode, form }: Props) {
         <input type="checkbox" checked={showPassword} onChange={(e) => setShowPassword(e.target.checked)} />
         <span>Show password</span>
       </label>
-      <button className="button button--primary button--block" type="submit" disabled={submitting} aria-disabled={submitting}>
+      <button className="button button--primary button--block" type="submit" disabled={submitting}>
         {submitting ? (signup ? 'Creating your account…' : 'Signing in…') : signup ? 'Create account' : 'Sign in'}
       </button>
     </form>

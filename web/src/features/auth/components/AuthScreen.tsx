@@ -42,7 +42,7 @@ export function AuthScreen() {
             : 'It takes a few seconds. You will be signed in straight away.'}
         </p>
         {notice ? (
-          <Alert tone="info" title={undefined}>
+          <Alert tone="info">
             {notice}
           </Alert>
         ) : null}

@@ -7,7 +7,7 @@ import { useSession } from '../SessionProvider.tsx';
 export type AuthMode = 'signin' | 'signup';
 type Field = 'username' | 'password';
 
-export const AUTH_LABELS: Record<Field, string> = { username: 'Username', password: 'Password' };
+const AUTH_LABELS: Record<Field, string> = { username: 'Username', password: 'Password' };
 
 export interface AuthForm {
   values: Record<Field, string>;
@@ -20,10 +20,10 @@ export interface AuthForm {
 }
 
 /** State and rules of the sign-in and sign-up forms; creating an account also signs in. */
-export function useAuthForm(mode: AuthMode, initialUsername = ''): AuthForm {
+export function useAuthForm(mode: AuthMode): AuthForm {
   const api = useApi();
   const { signIn } = useSession();
-  const [values, setValues] = useState<Record<Field, string>>({ username: initialUsername, password: '' });
+  const [values, setValues] = useState<Record<Field, string>>({ username: '', password: '' });
   const [errors, setErrors] = useState<FieldErrors<Field>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
@@ -76,7 +76,7 @@ export function useAuthForm(mode: AuthMode, initialUsername = ''): AuthForm {
       } catch (error) {
         setSubmitting(false);
         if (error instanceof ApiError && error.code === 'username_taken') {
-          const next = { username: 'That username is already taken. Please choose another one.' };
+          const next = { username: error.message };
           setErrors(next);
           focusFirstInvalid(next);
           return;
@@ -89,11 +89,7 @@ export function useAuthForm(mode: AuthMode, initialUsername = ''): AuthForm {
             return;
           }
         }
-        if (error instanceof ApiError && error.code === 'too_many_requests') {
-          setFormError(describeError(error).replace('Too many attempts', 'Too many sign-in attempts'));
-        } else {
-          setFormError(describeError(error));
-        }
+        setFormError(describeError(error, { attempts: 'sign-in attempts' }));
         queueMicrotask(() => refs.alert.current?.focus());
       }
     })();

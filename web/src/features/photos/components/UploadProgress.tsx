@@ -1,5 +1,5 @@
 import { Spinner } from '../../../components/Spinner.tsx';
-import { formatBytes } from '../checkImage.ts';
+import { formatBytes } from '../../../lib/format.ts';
 import type { UploadPhase } from '../hooks/usePhotoUpload.ts';
 
 interface Props {

@@ -3,7 +3,7 @@ import { useState } from 'react';
 
 /** Labels below this confidence are tucked away until asked for: they are mostly noise. */
 export const SHOWN_MIN_SCORE = 0.05;
-export const SHOWN_MAX = 5;
+const SHOWN_MAX = 5;
 
 export function useLabelList(labels: Label[]) {
   const [expanded, setExpanded] = useState(false);

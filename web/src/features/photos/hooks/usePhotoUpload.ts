@@ -1,6 +1,6 @@
 import type { Task } from '@todo/shared/contract';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, describeError, useApi } from '../../../api/index.ts';
+import { ApiError, describeError, isSessionOver, useApi } from '../../../api/index.ts';
 import { useAnnounce } from '../../../components/Announcer.tsx';
 import { checkImage } from '../checkImage.ts';
 import { SHOWN_MIN_SCORE } from './useLabelList.ts';
@@ -74,7 +74,7 @@ export function usePhotoUpload(task: Task, onTaskChange: (task: Task) => void): 
           (err: unknown) => {
             if (abort.signal.aborted) return;
             setPhase('idle');
-            if (err instanceof ApiError && err.status === 401) return;
+            if (isSessionOver(err)) return;
             // Only worth sending the same bytes again if the fault was not in them.
             const transient =
               err instanceof ApiError && (err.code === 'network_error' || err.code === 'recognition_unavailable' || err.status >= 500);
@@ -112,14 +112,24 @@ export function usePhotoUpload(task: Task, onTaskChange: (task: Task) => void): 
       return;
     }
     // After a reload the file is gone: send the stored photo back to be recognised.
+    controller.current?.abort();
+    const abort = new AbortController();
+    controller.current = abort;
     setError(null);
     setPhase('uploading');
     setProgress({ sent: 0, total: 0 });
-    api.getImage(task.id).then(send, (err: unknown) => {
-      setPhase('idle');
-      if (err instanceof ApiError && err.status === 401) return;
-      setError(describeError(err));
-    });
+    api.getImage(task.id, abort.signal).then(
+      (image) => {
+        if (abort.signal.aborted) return;
+        send(image);
+      },
+      (err: unknown) => {
+        if (abort.signal.aborted) return;
+        setPhase('idle');
+        if (isSessionOver(err)) return;
+        setError(describeError(err));
+      },
+    );
   }, [api, task.id, send]);
 
   const cancel = useCallback(() => {

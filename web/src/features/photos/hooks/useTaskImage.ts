@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, useApi } from '../../../api/index.ts';
+import { isSessionOver, useApi } from '../../../api/index.ts';
 
 export interface TaskImage {
   url: string | null;
@@ -46,7 +46,7 @@ export function useTaskImage(taskId: string, hasImage: boolean, version: number)
         replace(url);
       },
       (error: unknown) => {
-        if (controller.signal.aborted || (error instanceof ApiError && error.status === 401)) return;
+        if (controller.signal.aborted || isSessionOver(error)) return;
         setImage((prev) => ({ url: prev.url, status: prev.url ? 'ready' : 'error' }));
       },
     );

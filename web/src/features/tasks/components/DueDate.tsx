@@ -1,7 +1,7 @@
-import { dueInWords, formatDueDate } from '../dates.ts';
+import { formatDueDate, type DueInWords } from '../dates.ts';
 
-export function DueDate({ dueDate, today }: { dueDate: string; today: string }) {
-  const due = dueInWords(dueDate, today);
+/** `due` is dueInWords(dueDate, today), worked out once by the task. */
+export function DueDate({ dueDate, due }: { dueDate: string; due: DueInWords }) {
   return (
     <span className="due-wrap">
       <span className={`due due--${due.tone}`}>

@@ -1,10 +1,11 @@
-import { LIMITS } from '@todo/shared/contract';
+import { LIMITS, type Task } from '@todo/shared/contract';
 import { Alert } from '../../../components/Alert.tsx';
 import { InputField, TextAreaField } from '../../../components/Field.tsx';
-import type { NewTaskForm as NewTaskFormState } from '../hooks/useNewTaskForm.ts';
+import { useNewTaskForm } from '../hooks/useNewTaskForm.ts';
 
-export function NewTaskForm({ form }: { form: NewTaskFormState }) {
-  const { values, errors, formError, saving, setValue, onSubmit, refs } = form;
+/** Owns its own state, so typing re-renders the form and not the list beside it. */
+export function NewTaskForm({ onCreated }: { onCreated: (task: Task) => void }) {
+  const { values, errors, formError, saving, setValue, onSubmit, refs } = useNewTaskForm(onCreated);
   const titleLength = [...values.title].length;
   return (
     <form className="card stack" onSubmit={onSubmit} noValidate aria-labelledby="new-task-heading">

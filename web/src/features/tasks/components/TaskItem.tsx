@@ -18,7 +18,8 @@ interface Props {
 
 export function TaskItem({ task, today, now, onDelete, onTaskChange }: Props) {
   const confirm = useConfirm();
-  const overdue = dueInWords(task.dueDate, today).tone === 'overdue';
+  const due = dueInWords(task.dueDate, today);
+  const overdue = due.tone === 'overdue';
   return (
     <li className={`task${overdue ? ' task--overdue' : ''}`} aria-labelledby={taskHeadingId(task.id)} data-task-id={task.id}>
       <div className="task__head">
@@ -31,7 +32,7 @@ export function TaskItem({ task, today, now, onDelete, onTaskChange }: Props) {
       </div>
       {task.body ? <p className="task__body">{task.body}</p> : null}
       <p className="task__meta">
-        <DueDate dueDate={task.dueDate} today={today} />
+        <DueDate dueDate={task.dueDate} due={due} />
         <span className="task__created">
           Added{' '}
           <time dateTime={task.createdAt} title={new Date(task.createdAt).toLocaleString()}>

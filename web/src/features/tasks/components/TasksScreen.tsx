@@ -2,10 +2,9 @@ import type { Task } from '@todo/shared/contract';
 import { useCallback, useEffect, useRef } from 'react';
 import { useAnnounce } from '../../../components/Announcer.tsx';
 import { useClock } from '../../../lib/useClock.ts';
-import { useSession } from '../../auth/SessionProvider.tsx';
+import { SIGNED_OUT, useSession } from '../../auth/SessionProvider.tsx';
 import { todayLocal } from '../dates.ts';
 import { useFocusAfterRender } from '../hooks/useFocusAfterRender.ts';
-import { useNewTaskForm } from '../hooks/useNewTaskForm.ts';
 import { useTasks } from '../hooks/useTasks.ts';
 import { NewTaskForm } from './NewTaskForm.tsx';
 import { TaskList } from './TaskList.tsx';
@@ -29,7 +28,6 @@ export function TasksScreen() {
     },
     [addTask, announce],
   );
-  const form = useNewTaskForm(onCreated);
 
   useEffect(() => {
     document.title = 'Your tasks · Tasks';
@@ -68,7 +66,7 @@ export function TasksScreen() {
               <span className="visually-hidden">Signed in as </span>
               {session?.username}
             </span>
-            <button type="button" className="button button--small" onClick={() => signOut('You have signed out.')}>
+            <button type="button" className="button button--small" onClick={() => signOut(SIGNED_OUT)}>
               Sign out
             </button>
           </div>
@@ -77,7 +75,7 @@ export function TasksScreen() {
       <main className="layout" id="main">
         <h1 className="visually-hidden">Tasks of {session?.username}</h1>
         <div className="layout__form">
-          <NewTaskForm form={form} />
+          <NewTaskForm onCreated={onCreated} />
         </div>
         <div className="layout__list">
           <TaskList tasks={tasks} today={today} now={now} headingRef={listHeading} onDelete={onDelete} onLoadMore={onLoadMore} />

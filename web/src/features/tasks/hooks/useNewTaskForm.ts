@@ -1,12 +1,12 @@
 import { newTaskSchema, type Task } from '@todo/shared/contract';
 import { useCallback, useRef, useState, type FormEvent, type RefObject } from 'react';
-import { ApiError, describeError, useApi } from '../../../api/index.ts';
+import { ApiError, describeError, isSessionOver, useApi } from '../../../api/index.ts';
 import { errorsFromApi, errorsFromIssues, hasErrors, type FieldErrors } from '../../../lib/validation.ts';
 import { todayLocal } from '../dates.ts';
 
 type Field = 'title' | 'body' | 'dueDate';
 
-export const TASK_LABELS: Record<Field, string> = { title: 'Title', body: 'Notes', dueDate: 'Due date' };
+const TASK_LABELS: Record<Field, string> = { title: 'Title', body: 'Notes', dueDate: 'Due date' };
 
 export interface NewTaskForm {
   values: Record<Field, string>;
@@ -80,7 +80,7 @@ export function useNewTaskForm(onCreated: (task: Task) => void): NewTaskForm {
       (error: unknown) => {
         savingRef.current = false;
         setSaving(false);
-        if (error instanceof ApiError && error.status === 401) return;
+        if (isSessionOver(error)) return;
         if (error instanceof ApiError && error.code === 'validation_failed') {
           const found = errorsFromApi(error.fields, TASK_LABELS);
           if (hasErrors(found)) {

@@ -1,6 +1,6 @@
 import { LIMITS, type Task } from '@todo/shared/contract';
 import { useCallback, useEffect, useReducer, useRef } from 'react';
-import { ApiError, describeError, useApi } from '../../../api/index.ts';
+import { ApiError, describeError, isSessionOver, useApi } from '../../../api/index.ts';
 
 export interface TasksState {
   tasks: Task[];
@@ -81,8 +81,6 @@ export interface TasksApi extends TasksState {
   deleteTask(task: Task): Promise<boolean>;
   dismissDeleteError(): void;
 }
-
-const isSessionOver = (error: unknown): boolean => error instanceof ApiError && error.status === 401;
 
 /** The signed-in person's tasks: newest first, paged with the API's cursor. */
 export function useTasks(pageSize: number = LIMITS.listLimitDefault): TasksApi {

@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'api',
-          include: ['test/api/**/*.test.ts', '*/test/**/*.api.test.ts'],
+          include: ['test/api/**/*.test.ts'],
           globalSetup: ['test/support/global-stack.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -7,16 +7,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '@todo/shared/contract';
+import { functionHostScript as hostScript } from '../test/support/paths.ts';
 import { freePort } from '../local/src/free-port.ts';
 import { readStackFile } from '../local/src/stack-file.ts';
 import { readTestImage } from '../test/support/images.ts';
 import { repoRoot } from '../test/support/paths.ts';
+import { stopProcess } from '../test/support/stop-process.ts';
 import type { BenchStack } from './support/bench-stack.ts';
 import { progress } from './support/bench-stack.ts';
 import type { Figure } from './support/figures.ts';
 import { percentiles, ratioOf } from './support/figures.ts';
 import { type Fixture, createTask } from './support/fixture.ts';
-import { residentMb, spawnUntilReady, stopProcess } from './support/processes.ts';
+import { residentMb, spawnUntilReady } from './support/processes.ts';
 
 const TRIALS = 7;
 /** How long a process sits idle after its first answer before its memory is read. */
@@ -131,7 +133,6 @@ async function trials(b: BenchStack, fixture: Fixture, photo: Buffer, name: Func
 
 export async function coldStart(b: BenchStack, fixture: Fixture): Promise<Figure[]> {
   const photo = await readTestImage('granny-smith.jpg');
-  const hostScript = join(repoRoot, 'local', 'dist', 'function-host.js');
   const stackFunctions = new Map((await readStackFile(join(repoRoot, 'stack.yml'))).map((f) => [f.name, f]));
 
   progress(`cold start: bare Node server, ${TRIALS} spawns`);

@@ -9,13 +9,14 @@ import { closeSync, openSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/support/paths.ts';
+import { stopProcess } from '../test/support/stop-process.ts';
 import type { BenchStack } from './support/bench-stack.ts';
 import { progress, resultsDir } from './support/bench-stack.ts';
 import type { Figure } from './support/figures.ts';
 import { ratioOf } from './support/figures.ts';
 import type { Fixture } from './support/fixture.ts';
 import { type LoadSummary, type RequestVariant, loadWarning, runLoad, summarize } from './support/load.ts';
-import { spawnUntilReady, stopProcess } from './support/processes.ts';
+import { spawnUntilReady } from './support/processes.ts';
 
 const CONNECTIONS = [16, 64, 256];
 /** The level the issue sets targets at. */

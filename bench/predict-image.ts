@@ -10,16 +10,14 @@
  *
  * Target: total ≤ 2 × (decode+resize + inference).
  */
-import { resolve } from 'node:path';
 import { buildPredictBody, MODEL_INPUT_SIZE } from '@todo/shared/server';
 import sharp from 'sharp';
 import { adaptBatch, loadModel, runModel } from '../local/src/model-server/index.ts';
 import { modelInput } from '../predict-image/src/image.ts';
 import { photo12mp } from '../test/support/images.ts';
-import { repoRoot, testModelDir } from '../test/support/paths.ts';
-import { type BenchStack, progress } from './support/bench-stack.ts';
+import { type BenchStack, benchModelDir, progress } from './support/bench-stack.ts';
 import { type Figure, percentiles, ratioOf } from './support/figures.ts';
-import type { Fixture } from './support/fixture.ts';
+import { type Fixture, createTask } from './support/fixture.ts';
 
 const ROUNDS = Number(process.env.BENCH_PREDICT_ROUNDS ?? 25);
 const WARMUP_ROUNDS = 3;
@@ -32,16 +30,6 @@ const time = async (work: () => Promise<unknown> | unknown): Promise<number> => 
   return performance.now() - started;
 };
 
-async function newTask(b: BenchStack, token: string): Promise<string> {
-  const res = await fetch(`${b.stack.url}/function/create-task`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ title: 'Photo benchmark', body: '', dueDate: '2030-01-31' }),
-  });
-  if (res.status !== 201) throw new Error(`create-task answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
-}
-
 export async function predictImage(b: BenchStack, fixture: Fixture): Promise<Figure[]> {
   const modelUrl = b.stack.model?.url ?? b.stack.functionEnv.MODEL_URL;
   if (!modelUrl) throw new Error('predict-image benchmark: the stack has no model server (set MODEL_DIR)');
@@ -52,10 +40,10 @@ export async function predictImage(b: BenchStack, fixture: Fixture): Promise<Fig
   const photo = await photo12mp();
   const meta = await sharp(photo).metadata();
   progress(`predict-image: ${meta.width}×${meta.height} JPEG, ${(photo.length / 1048576).toFixed(1)} MB`);
-  const taskId = await newTask(b, token);
+  const taskId = await createTask(b, token, 'Photo benchmark');
 
   // The model as the local model server runs it, loaded here to time inference alone.
-  const model = await loadModel(resolveModelDir());
+  const model = await loadModel(benchModelDir);
   const pixels = await modelInput(photo);
   const body = buildPredictBody(pixels, SIZE, SIZE);
   const adapted = adaptBatch(
@@ -145,6 +133,3 @@ export async function predictImage(b: BenchStack, fixture: Fixture): Promise<Fig
     }),
   ];
 }
-
-/** The model folder the bench stack serves (see bench-stack.ts). */
-const resolveModelDir = (): string => resolve(repoRoot, process.env.MODEL_DIR ?? testModelDir);

@@ -2,16 +2,12 @@
  * The local stack the benchmarks run against: the same `startStack` as `pnpm start`, on a
  * database of its own that is dropped afterwards, with every log line in bench/results/.
  */
-import { randomBytes } from 'node:crypto';
-import { type WriteStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import type { WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mysql, { type Connection } from 'mysql2/promise';
-import { dropDatabase } from '../../local/src/database.ts';
-import { jsonLines } from '../../local/src/log-sink.ts';
-import { type Stack, startStack } from '../../local/src/stack.ts';
-import { repoRoot, testModelDir } from '../../test/support/paths.ts';
+import type { Stack } from '../../local/src/stack.ts';
+import { startIsolatedStack } from '../../test/support/isolated-stack.ts';
+import { repoRoot, testMysqlServer, testModelDir } from '../../test/support/paths.ts';
 
 export const resultsDir = join(repoRoot, 'bench', 'results');
 
@@ -28,9 +24,11 @@ export interface BenchStack {
 /** A progress line on stderr, so that stdout carries only the results. */
 export const progress = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
-/** MySQL/MariaDB server (no database name): BENCH_MYSQL_URL, else TEST_MYSQL_URL, else local root. */
-const mysqlServer = (): string =>
-  process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+/** MySQL/MariaDB server (no database name): BENCH_MYSQL_URL, else the tests' (TEST_MYSQL_URL, else local root). */
+const mysqlServer = (): string => process.env.BENCH_MYSQL_URL ?? testMysqlServer;
+
+/** The model folder the bench stack serves: MODEL_DIR (from the repository's root), else the test model. */
+export const benchModelDir = resolve(repoRoot, process.env.MODEL_DIR ?? testModelDir);
 
 /**
  * BENCH_CPU_PROF=1: every function process writes a V8 CPU profile into bench/results/profiles
@@ -45,32 +43,23 @@ function profiling(): Record<string, string> {
 }
 
 export async function startBenchStack(): Promise<BenchStack> {
-  await mkdir(resultsDir, { recursive: true });
-  const mysqlUrl = `${mysqlServer()}/todo_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const dataDir = await mkdtemp(join(tmpdir(), 'todo-bench-'));
-  const log = createWriteStream(join(resultsDir, 'stack.log'));
-  let stack: Stack | undefined;
+  const isolated = await startIsolatedStack({
+    label: 'bench',
+    databasePrefix: 'todo',
+    logFile: join(resultsDir, 'stack.log'),
+    mysqlServer: mysqlServer(),
+    modelDir: benchModelDir,
+    // The per-request log line stays on, as in production (LOG_LEVEL=info).
+    stackOptions: { functionEnv: { LOG_LEVEL: 'info', ...profiling() } },
+  });
   let db: Connection | undefined;
   const stop = async () => {
     await db?.end().catch(() => undefined);
-    await stack?.stop();
-    await dropDatabase(mysqlUrl);
-    await rm(dataDir, { recursive: true, force: true });
-    await new Promise((r) => log.end(r));
+    await isolated.stop();
   };
   try {
-    stack = await startStack({
-      repoRoot,
-      port: 0,
-      mysqlUrl,
-      dataDir,
-      modelDir: resolve(repoRoot, process.env.MODEL_DIR ?? testModelDir),
-      // The per-request log line stays on, as in production (LOG_LEVEL=info).
-      functionEnv: { LOG_LEVEL: 'info', ...profiling() },
-      log: jsonLines((line) => log.write(line)),
-    });
-    db = await mysql.createConnection({ uri: mysqlUrl, dateStrings: true, timezone: 'Z' });
-    return { stack, mysqlUrl, db, log, stop };
+    db = await mysql.createConnection({ uri: isolated.mysqlUrl, dateStrings: true, timezone: 'Z' });
+    return { stack: isolated.stack, mysqlUrl: isolated.mysqlUrl, db, log: isolated.log, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -8,7 +8,7 @@ import { hashPassword } from '@todo/shared/server';
 import type { BenchStack } from './bench-stack.ts';
 
 export const USERS = 1000;
-export const PROBES = 40;
+const PROBES = 40;
 const TASKS_PER_PROBE = 25;
 export const FIXTURE_TASKS = PROBES * TASKS_PER_PROBE;
 const PASSWORD = 'bench-password';

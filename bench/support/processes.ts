@@ -61,19 +61,6 @@ export function spawnUntilReady(args: string[], options: SpawnOptions): Promise<
   });
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
-export function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /** Resident memory of a process in MB (1,048,576 bytes). */
 export function residentMb(pid: number): number {
   try {

@@ -9,7 +9,8 @@ import { ERROR_STATUS, isErrorBody, type ErrorCode } from '../../shared/src/cont
 import { freePort } from '../../local/src/free-port.ts';
 import { FUNCTIONS } from '../../shared/src/contract/routes.ts';
 import { claimsFor, signToken, type TokenClaims } from '../../test/support/tokens.ts';
-import { hostScript, startFunctionHost, type FunctionRequest, type FunctionResponse } from './support/function-host.ts';
+import { startFunctionHost, type FunctionRequest, type FunctionResponse } from './support/function-host.ts';
+import { functionHostScript } from '../../test/support/paths.ts';
 import { loadStack, repoRoot } from './support/repo.ts';
 
 /**
@@ -41,7 +42,7 @@ const execFileAsync = promisify(execFile);
 const distReady = (fn: string) => existsSync(join(repoRoot, fn, 'dist', 'handler.js')) && existsSync(join(repoRoot, fn, 'dist', 'package.json'));
 
 beforeAll(async () => {
-  if (!FUNCTIONS.every(distReady) || !existsSync(hostScript)) {
+  if (!FUNCTIONS.every(distReady) || !existsSync(functionHostScript)) {
     execFileSync('pnpm', ['build'], { cwd: repoRoot, stdio: 'inherit', timeout: 600_000 });
   }
   work = mkdtempSync(join(tmpdir(), 'dist-check-'));

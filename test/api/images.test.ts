@@ -10,7 +10,6 @@ import {
   type TestUser,
   api,
   createTask,
-  dbRows,
   expectError,
   expectNoChange,
   signUpAndLogin,
@@ -25,30 +24,13 @@ import {
   readTestImage,
   transparentPng,
 } from '../support/images.ts';
-import { listObjectKeys, readObject } from '../support/s3-objects.ts';
+import { type PhotoStore, keysOf, photoPath, putPhoto, storedRow } from '../support/photos.ts';
+import { readObject } from '../support/s3-objects.ts';
 
 const baseUrl = inject('baseUrl');
 const s3Url = inject('s3Url');
 const BUCKET = 'todo-images';
-
-const photoPath = (taskId: string) => `/function/predict-image/${taskId}`;
-
-const putPhoto = (user: TestUser, taskId: string, bytes?: Uint8Array, type?: string): Promise<ApiResponse> =>
-  user.client.put(photoPath(taskId), bytes, type ? { 'Content-Type': type } : {});
-
-/** The keys in the bucket under `<owner>/` (or `<owner>/<taskId>/`). */
-async function keysOf(owner: TestUser, taskId?: string): Promise<string[]> {
-  const prefix = taskId ? `${owner.userId}/${taskId}/` : `${owner.userId}/`;
-  return (await listObjectKeys(s3Url, BUCKET)).filter((k) => k.startsWith(prefix)).sort();
-}
-
-async function storedRow(taskId: string): Promise<{ image_key: string | null; image_type: string | null; label_status: string }> {
-  const [row] = await dbRows<{ image_key: string | null; image_type: string | null; label_status: string }>(
-    'SELECT image_key, image_type, label_status FROM tasks WHERE id = ?',
-    [taskId],
-  );
-  return row!;
-}
+const store: PhotoStore = { s3Url, bucket: BUCKET, mysqlUrl: inject('mysqlUrl') };
 
 /** A 200 answer with a valid Task: labelled, at most ten labels, sorted, scores summing to ≤ 1. */
 function expectLabelled(res: ApiResponse, taskId: string): Task {
@@ -73,13 +55,13 @@ async function expectRefused(
   status: number,
   code: Parameters<typeof expectError>[2],
 ): Promise<string> {
-  const before = await Promise.all(users.map((u) => keysOf(u)));
+  const before = await Promise.all(users.map((u) => keysOf(store, u)));
   const res = await expectNoChange(
     users.map((u) => u.username),
     call,
   );
   const error = expectError(res, status, code);
-  expect(await Promise.all(users.map((u) => keysOf(u)))).toEqual(before);
+  expect(await Promise.all(users.map((u) => keysOf(store, u)))).toEqual(before);
   return error.message;
 }
 
@@ -107,11 +89,11 @@ describe('storing and returning the photo', () => {
     const task = await createTask(alice.client);
     expectLabelled(await putPhoto(alice, task.id, bytes, 'image/jpeg'), task.id);
 
-    const keys = await keysOf(alice, task.id);
+    const keys = await keysOf(store, alice, task.id);
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(new RegExp(`^${alice.userId}/${task.id}/[0-9a-f-]{36}\\.jpg$`));
-    const row = await storedRow(task.id);
-    expect(row).toEqual({ image_key: keys[0], image_type: 'image/jpeg', label_status: 'ready' });
+    const { image_key, image_type, label_status } = await storedRow(store, task.id);
+    expect({ image_key, image_type, label_status }).toEqual({ image_key: keys[0], image_type: 'image/jpeg', label_status: 'ready' });
     const stored = await readObject(s3Url, BUCKET, keys[0]!);
     expect(stored!.contentType).toBe('image/jpeg');
     expect(stored!.bytes.equals(bytes)).toBe(true);
@@ -127,11 +109,11 @@ describe('storing and returning the photo', () => {
     const pizza = await readTestImage('pizza.jpg');
     const task = await createTask(alice.client);
     expectLabelled(await putPhoto(alice, task.id, zebra, 'image/jpeg'), task.id);
-    const [firstKey] = await keysOf(alice, task.id);
+    const [firstKey] = await keysOf(store, alice, task.id);
 
     const replaced = expectLabelled(await putPhoto(alice, task.id, pizza, 'image/jpeg'), task.id);
     expect(replaced.labels.map((l) => l.name)).toContain('pizza');
-    const keys = await keysOf(alice, task.id);
+    const keys = await keysOf(store, alice, task.id);
     expect(keys).toHaveLength(1);
     expect(keys[0]).not.toBe(firstKey);
     expect(await readObject(s3Url, BUCKET, firstKey!)).toBeUndefined();
@@ -142,11 +124,11 @@ describe('storing and returning the photo', () => {
   it('delete-task removes the photo from the bucket', async () => {
     const task = await createTask(alice.client);
     expectLabelled(await putPhoto(alice, task.id, await readTestImage('balloon.jpg'), 'image/jpeg'), task.id);
-    const [key] = await keysOf(alice, task.id);
+    const [key] = await keysOf(store, alice, task.id);
     expect(key).toBeDefined();
 
     expect((await alice.client.delete(`/function/delete-task/${task.id}`)).status).toBe(204);
-    expect(await keysOf(alice, task.id)).toEqual([]);
+    expect(await keysOf(store, alice, task.id)).toEqual([]);
     expect(await readObject(s3Url, BUCKET, key!)).toBeUndefined();
     expectError(await alice.client.get(photoPath(task.id)), 404, 'not_found');
   });
@@ -175,7 +157,7 @@ describe('awkward but valid photos', () => {
     const bytes = await make();
     const task = await createTask(alice.client);
     expectLabelled(await putPhoto(alice, task.id, bytes, type), task.id);
-    const keys = await keysOf(alice, task.id);
+    const keys = await keysOf(store, alice, task.id);
     expect(keys).toHaveLength(1);
     expect(keys[0]!.endsWith(`.${ext}`)).toBe(true);
     const got = await alice.client.get(photoPath(task.id));
@@ -196,7 +178,7 @@ describe('refused uploads store nothing and change nothing', () => {
   });
 
   const expectPhotoKept = async () => {
-    expect(await keysOf(alice, task.id)).toHaveLength(1);
+    expect(await keysOf(store, alice, task.id)).toHaveLength(1);
     expect((await alice.client.get(photoPath(task.id))).bytes.equals(photo)).toBe(true);
   };
 

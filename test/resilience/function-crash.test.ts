@@ -3,7 +3,10 @@
  * 502/503 in the API's shape, the local gateway starts a new process, and the other functions
  * answer as usual throughout.
  */
-import { request } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { readFile } from 'node:fs/promises';
+import { ClientRequest, type IncomingMessage, request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isErrorBody, type Task } from '../../shared/src/contract/index.ts';
 import { type TestUser, createTask, signUpAndLogin } from '../support/api-client.ts';
@@ -11,6 +14,7 @@ import { CallStream, type StreamedCall } from '../support/call-stream.ts';
 import { recordFigures } from '../support/resilience-figures.ts';
 import { functionPids, healthStatus, runLogDir, startTestStack, type TestStack } from '../support/resilience-stack.ts';
 import { sql } from '../support/sql.ts';
+import { waitUntil } from '../support/wait-until.ts';
 
 let ts: TestStack;
 let user: TestUser;
@@ -48,12 +52,77 @@ function otherFunctionsStream(except: string): { stream: CallStream; expected: (
   return { stream, expected: (n) => calls[n % calls.length]!.status };
 }
 
-/** A call to `path` that sends half its body and waits: in flight at the function until it is answered. */
-function callLeftInFlight(path: string): Promise<{ status: number; body: unknown }> {
+interface CallLeftInFlight {
+  /** Its answer, once the gateway gives one. */
+  answer: Promise<{ status: number; body: unknown }>;
+  /**
+   * Resolves once the call has reached the function process: the gateway passed on all the call
+   * has sent and the process has read it. Throws when that does not happen within 10 s.
+   */
+  untilAtProcess(replicaPort: number): Promise<void>;
+  /** Throws, saying so, unless the gateway's call to the function is open and unanswered. */
+  expectInFlight(): void;
+}
+
+/** `/proc/net/tcp`'s IPv4 connections on 127.0.0.1: ports, state and kernel queues. */
+async function loopbackConnections(): Promise<{ local: number; remote: number; established: boolean; txQueue: number; rxQueue: number }[]> {
+  const lines = (await readFile('/proc/net/tcp', 'utf8')).trim().split('\n').slice(1);
+  return lines
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, local, remote]) => local!.startsWith('0100007F:') && remote!.startsWith('0100007F:'))
+    .map(([, local, remote, state, queues]) => {
+      const [tx, rx] = queues!.split(':');
+      return {
+        local: parseInt(local!.split(':')[1]!, 16),
+        remote: parseInt(remote!.split(':')[1]!, 16),
+        established: state === '01',
+        txQueue: parseInt(tx!, 16),
+        rxQueue: parseInt(rx!, 16),
+      };
+    });
+}
+
+/**
+ * A call to `path` that sends half its body and waits: in flight at the function until it is
+ * answered. The gateway runs in this process, so Node's HTTP diagnostics channel shows its side of
+ * the call (found by the call's x-call-id), and through it the gateway's call to the function.
+ */
+function callLeftInFlight(path: string): CallLeftInFlight {
   const { hostname, port } = new URL(ts.url);
+  const callId = `in-flight-${randomUUID()}`;
   const body = Buffer.from(JSON.stringify({ title: 'in flight', dueDate: '2030-01-01' }));
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: 'POST', path, headers: { ...auth(), 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+  let atGateway: IncomingMessage | undefined;
+  let toFunction: ClientRequest | undefined;
+  let functionAnswered = false;
+  const onServerRequest = (m: unknown) => {
+    const { request: r } = m as { request: IncomingMessage };
+    if (r.headers['x-call-id'] !== callId) return;
+    atGateway = r;
+    // The gateway pipes the call's body into its call to the function: the pipe's destination.
+    const pipe = r.pipe.bind(r);
+    r.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
+      if (destination instanceof ClientRequest) {
+        toFunction = destination;
+        destination.once('response', () => (functionAnswered = true));
+      }
+      return pipe(destination, options);
+    };
+  };
+  // Published before the gateway's handler runs, so the call's pipe is seen.
+  subscribe('http.server.request.start', onServerRequest);
+  const unsubscribeAll = () => unsubscribe('http.server.request.start', onServerRequest);
+
+  // A connection of its own (agent: false), so the gateway's side of it carries this call alone.
+  const req = request({
+    host: hostname,
+    port,
+    agent: false,
+    method: 'POST',
+    path,
+    headers: { ...auth(), 'content-type': 'application/json', 'content-length': body.length, 'x-call-id': callId },
+  });
+  const answer = new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+    req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -63,8 +132,50 @@ function callLeftInFlight(path: string): Promise<{ status: number; body: unknown
     });
     req.on('error', reject);
     req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
-    req.write(body.subarray(0, body.length / 2));
-  });
+  }).finally(unsubscribeAll);
+  req.write(body.subarray(0, body.length / 2));
+
+  const untilAtProcess = async (replicaPort: number) => {
+    let seen = 'the gateway has not received the call';
+    await waitUntil(
+      () => `the call was not in flight at the function process within 10 s (${seen}), so killing it would not test a call in flight`,
+      async () => {
+        const sent = req.socket;
+        if (!sent || sent.connecting || req.writableLength > 0) return false;
+        // The gateway has read every byte this call sent and has none of them left to pass on.
+        if (!atGateway || atGateway.socket.bytesRead < sent.bytesWritten || atGateway.readableLength > 0) return false;
+        seen = 'the gateway has not called the function';
+        const upstream = toFunction?.socket;
+        if (!toFunction) return false;
+        seen = 'the gateway has no connection to the function yet';
+        if (!upstream || upstream.connecting) return false;
+        seen = `the gateway has not passed all of the call on (${toFunction.writableLength} bytes left)`;
+        if (toFunction.writableLength > 0) return false;
+        seen = `the gateway called port ${upstream.remotePort}, not the replica's ${replicaPort}`;
+        if (upstream.remotePort !== replicaPort) return false;
+        // The kernel: the connection is up, every byte sent was taken in, and the process read it all.
+        seen = `the function process has not read the call yet (connection ${upstream.localPort} → ${replicaPort})`;
+        const connections = await loopbackConnections();
+        const out = connections.find((c) => c.local === upstream.localPort && c.remote === replicaPort);
+        const into = connections.find((c) => c.local === replicaPort && c.remote === upstream.localPort);
+        return out?.established && out.txQueue === 0 && into?.established && into.rxQueue === 0;
+      },
+      10_000,
+      10,
+    ).catch((err: unknown) => {
+      // The call is given up: its answer is no longer awaited.
+      answer.catch(() => undefined);
+      req.destroy();
+      throw err;
+    });
+  };
+
+  const expectInFlight = () => {
+    if (!toFunction || toFunction.destroyed || functionAnswered || req.destroyed) {
+      throw new Error(`the call was not in flight at the function when it was killed (${toFunction ? 'the function had answered or the call had ended' : 'the gateway had not called the function'})`);
+    }
+  };
+  return { answer, untilAtProcess, expectInFlight };
 }
 
 const failedAsUnavailable = (c: { status: number; body: unknown }) =>
@@ -72,12 +183,12 @@ const failedAsUnavailable = (c: { status: number; body: unknown }) =>
 
 async function untilRestarted(fn: string, index: number, oldPid: number): Promise<number> {
   const replica = ts.stack.functions.get(fn)!.replicas[index]!;
-  const deadline = Date.now() + 30_000;
-  while (!(replica.ready && replica.process?.pid && replica.process.pid !== oldPid)) {
-    if (Date.now() > deadline) throw new Error(`${fn} was not restarted within 30 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return replica.process.pid;
+  return waitUntil(
+    `${fn} was not restarted within 30 s`,
+    () => replica.ready && replica.process?.pid && replica.process.pid !== oldPid && replica.process.pid,
+    30_000,
+    20,
+  );
 }
 
 function expectOthersUnaffected(calls: readonly StreamedCall[], expected: (n: number) => number): void {
@@ -99,11 +210,12 @@ it('restarts a killed single-process function; its in-flight calls get 502/503 a
   try {
     await writes.waitFor('writes to flow', (calls) => calls.filter((c) => c.status === 201).length >= 20, 30_000);
     const pending = callLeftInFlight('/function/create-task');
-    // Long enough for the gateway to have passed the headers and half the body to the process.
-    await new Promise((r) => setTimeout(r, 300));
+    // The headers and half the body have reached the process, which waits for the rest.
+    await pending.untilAtProcess(replica.port);
+    pending.expectInFlight();
     replica.process!.kill('SIGKILL');
     const killedAt = Date.now();
-    inFlight = await pending;
+    inFlight = await pending.answer;
     newPid = await untilRestarted('create-task', 0, oldPid);
     const restartedAt = Date.now();
     await writes.waitFor('writes after the restart', (calls) => calls.filter((c) => c.startedAt > restartedAt && c.status === 201).length >= 10, 30_000);

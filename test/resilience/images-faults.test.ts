@@ -17,31 +17,12 @@ import { type ApiResponse, type TestUser, createTask, expectError, signUpAndLogi
 import { CLASS_PHOTOS, readTestImage } from '../support/images.ts';
 import { repoRoot, testModelDir } from '../support/paths.ts';
 import { type TestStack, runLogDir, startTestStack } from '../support/resilience-stack.ts';
-import { listObjectKeys, readObject } from '../support/s3-objects.ts';
+import { keysOf, photoPath, putPhoto, storedRow } from '../support/photos.ts';
+import { readObject } from '../support/s3-objects.ts';
 import { sql } from '../support/sql.ts';
+import { waitUntil } from '../support/wait-until.ts';
 
 const MODEL_NAME = 'efficientnetv2-s';
-const photoPath = (taskId: string) => `/function/predict-image/${taskId}`;
-
-const putJpeg = (user: TestUser, taskId: string, bytes: Buffer): Promise<ApiResponse> =>
-  user.client.put(photoPath(taskId), bytes, { 'Content-Type': 'image/jpeg' });
-
-async function keysOf(stack: TestStack, user: TestUser, taskId: string): Promise<string[]> {
-  return (await listObjectKeys(stack.s3Url, stack.bucket)).filter((k) => k.startsWith(`${user.userId}/${taskId}/`));
-}
-
-interface StoredRow {
-  image_key: string | null;
-  labels: unknown;
-  label_status: string;
-}
-
-/** The task's photo columns; labels parsed (MySQL 8 gives JSON parsed, MariaDB as text). */
-async function storedRow(stack: TestStack, taskId: string): Promise<StoredRow> {
-  const [row] = await sql<StoredRow>(stack.mysqlUrl, 'SELECT image_key, labels, label_status FROM tasks WHERE id = ?', [taskId]);
-  return { ...row!, labels: typeof row!.labels === 'string' ? (JSON.parse(row!.labels) as unknown) : row!.labels };
-}
-
 /** Every column of every task the user has. */
 const tasksOf = (stack: TestStack, user: TestUser): Promise<unknown[]> =>
   sql(stack.mysqlUrl, 'SELECT * FROM tasks WHERE owner = ? ORDER BY id', [user.userId]);
@@ -49,19 +30,23 @@ const tasksOf = (stack: TestStack, user: TestUser): Promise<unknown[]> =>
 /** Waits until `count` statements that lock task rows are running (so: blocked) on the stack's database. */
 async function untilLockWaits(stack: TestStack, count: number): Promise<void> {
   const database = new URL(stack.mysqlUrl).pathname.slice(1);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const [row] = await sql<{ n: string }>(
-      stack.mysqlUrl,
-      `SELECT COUNT(*) AS n FROM information_schema.processlist
-        WHERE db = ? AND command IN ('Query', 'Execute')
-          AND (info LIKE 'SELECT % FROM tasks % FOR UPDATE' OR info LIKE 'DELETE FROM tasks %')`,
-      [database],
-    );
-    if (Number(row!.n) >= count) return;
-    if (Date.now() > deadline) throw new Error(`${count} blocked statement(s) expected, ${row!.n} seen`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  let seen = '0';
+  await waitUntil(
+    () => `${count} blocked statement(s) expected, ${seen} seen`,
+    async () => {
+      const [row] = await sql<{ n: string }>(
+        stack.mysqlUrl,
+        `SELECT COUNT(*) AS n FROM information_schema.processlist
+          WHERE db = ? AND command IN ('Query', 'Execute')
+            AND (info LIKE 'SELECT % FROM tasks % FOR UPDATE' OR info LIKE 'DELETE FROM tasks %')`,
+        [database],
+      );
+      seen = row!.n;
+      return Number(row!.n) >= count;
+    },
+    15_000,
+    20,
+  );
 }
 
 /** The task a 503 recognition answer carries: stored with the photo, labelStatus failed. */
@@ -119,11 +104,12 @@ describe('with a model server that goes down and comes back', () => {
     let keys: string[];
     await stopModel();
     try {
-      const { message } = expectRecognitionFailed(await putJpeg(alice, task.id, zebra), task.id);
+      const { message } = expectRecognitionFailed(await putPhoto(alice, task.id, zebra, 'image/jpeg'), task.id);
       expect(message).toMatch(/unavailable/);
       keys = await keysOf(stack, alice, task.id);
       expect(keys).toHaveLength(1);
-      expect(await storedRow(stack, task.id)).toEqual({ image_key: keys[0], labels: [], label_status: 'failed' });
+      const { image_key, labels, label_status } = await storedRow(stack, task.id);
+      expect({ image_key, labels, label_status }).toEqual({ image_key: keys[0], labels: [], label_status: 'failed' });
       const got = await alice.client.get(photoPath(task.id));
       expect(got.status).toBe(200);
       expect(got.bytes.equals(zebra)).toBe(true);
@@ -133,7 +119,7 @@ describe('with a model server that goes down and comes back', () => {
       await startModel();
     }
 
-    const res = await putJpeg(alice, task.id, zebra);
+    const res = await putPhoto(alice, task.id, zebra, 'image/jpeg');
     expect(res.status, res.text).toBe(200);
     const labelled = taskSchema.parse(res.body);
     expect(labelled.labelStatus).toBe('ready');
@@ -149,13 +135,13 @@ describe('with a model server that goes down and comes back', () => {
     const teddy = await readTestImage('teddy.jpg');
     const pizza = await readTestImage('pizza.jpg');
     const task = await createTask(alice.client);
-    expect((await putJpeg(alice, task.id, teddy)).status).toBe(200);
+    expect((await putPhoto(alice, task.id, teddy, 'image/jpeg')).status).toBe(200);
     const [teddyKey] = await keysOf(stack, alice, task.id);
     const before = await tasksOf(stack, alice);
 
     await stack.stack.s3!.close();
     try {
-      expectError(await putJpeg(alice, task.id, pizza), 503, 'service_unavailable');
+      expectError(await putPhoto(alice, task.id, pizza, 'image/jpeg'), 503, 'service_unavailable');
       expect(await tasksOf(stack, alice)).toEqual(before);
       expectError(await alice.client.get(photoPath(task.id)), 503, 'service_unavailable');
     } finally {
@@ -164,7 +150,7 @@ describe('with a model server that goes down and comes back', () => {
 
     // Nothing was written while it was down: the old photo is the task's only object.
     expect(await keysOf(stack, alice, task.id)).toEqual([teddyKey]);
-    const res = await putJpeg(alice, task.id, pizza);
+    const res = await putPhoto(alice, task.id, pizza, 'image/jpeg');
     expect(res.status, res.text).toBe(200);
     expect(taskSchema.parse(res.body).labels.map((l) => l.name)).toContain('pizza');
     const keys = await keysOf(stack, alice, task.id);
@@ -177,9 +163,9 @@ describe('with a model server that goes down and comes back', () => {
     ['the delete', [404, 204]],
   ] as const)('delete-task racing an upload leaves no object behind (%s takes the row first)', async (first, statuses) => {
     const task = await createTask(alice.client);
-    expect((await putJpeg(alice, task.id, await readTestImage('teddy.jpg'))).status).toBe(200);
+    expect((await putPhoto(alice, task.id, await readTestImage('teddy.jpg'), 'image/jpeg')).status).toBe(200);
     const zebra = await readTestImage('zebra.jpg');
-    const upload = () => putJpeg(alice, task.id, zebra);
+    const upload = () => putPhoto(alice, task.id, zebra, 'image/jpeg');
     const deletion = () => alice.client.delete(`/function/delete-task/${task.id}`);
     // Hold the task's row, so that both calls queue up for it in a known order.
     const conn = await mysql.createConnection({ uri: stack.mysqlUrl });
@@ -217,7 +203,7 @@ describe('with a model server that goes down and comes back', () => {
     );
     expect(new Set(uploads.map((b) => b.toString('base64'))).size).toBe(50);
 
-    const answers = await Promise.all(uploads.map((bytes) => putJpeg(alice, task.id, bytes)));
+    const answers = await Promise.all(uploads.map((bytes) => putPhoto(alice, task.id, bytes, 'image/jpeg')));
     // Each upload either was labelled or was stored with recognition failed (model server busy).
     const tasks = answers.map((res) => {
       if (res.status === 200) return taskSchema.parse(res.body);
@@ -257,7 +243,7 @@ describe('with no model at all', () => {
   it('says recognition is unavailable (503) and keeps the photo', async () => {
     const zebra = await readTestImage('zebra.jpg');
     const task = await createTask(alice.client);
-    const { message } = expectRecognitionFailed(await putJpeg(alice, task.id, zebra), task.id);
+    const { message } = expectRecognitionFailed(await putPhoto(alice, task.id, zebra, 'image/jpeg'), task.id);
     expect(message).toMatch(/recognition is not available/i);
     const keys = await keysOf(stack, alice, task.id);
     expect(keys).toHaveLength(1);

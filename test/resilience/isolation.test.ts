@@ -26,7 +26,7 @@ const cursorOf = (createdAt: string, id: string) => Buffer.from(JSON.stringify([
 /** Everything stored about the victim: task rows (every column) and the bytes of each object. */
 async function victimState(): Promise<unknown> {
   const tasks = await sql(ts.mysqlUrl, 'SELECT * FROM tasks WHERE owner = ? ORDER BY id', [victim.userId]);
-  const keys = (await listObjectKeys(ts.s3Url, ts.bucket)).filter((k) => k.startsWith(`${victim.userId}/`)).sort();
+  const keys = (await listObjectKeys(ts.s3Url, ts.bucket, `${victim.userId}/`)).sort();
   const objects = await Promise.all(
     keys.map(async (k) => {
       const res = await fetch(`${ts.s3Url}/${ts.bucket}/${k}`);

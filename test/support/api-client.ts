@@ -81,12 +81,12 @@ export interface TestUser {
   client: ApiClient;
 }
 
-export async function signUp(baseUrl: string, username: string, password: string): Promise<void> {
+async function signUp(baseUrl: string, username: string, password: string): Promise<void> {
   const res = await api(baseUrl).post('/function/signup', { username, password });
   expect(res.status, res.text).toBe(201);
 }
 
-export async function logIn(baseUrl: string, username: string, password: string): Promise<Session> {
+async function logIn(baseUrl: string, username: string, password: string): Promise<Session> {
   const res = await api(baseUrl).post<Session>('/function/login', { username, password });
   expect(res.status, res.text).toBe(200);
   return res.body;
@@ -150,7 +150,7 @@ export async function countRows(table: 'users' | 'tasks' | 'login_throttle', whe
  * Everything the database holds about some usernames: their user rows, all their tasks (every
  * column) and their login-throttle state. Equal before and after a call = the call changed nothing.
  */
-export async function userState(usernames: string[]): Promise<unknown> {
+async function userState(usernames: string[]): Promise<unknown> {
   const users = await dbRows('SELECT * FROM users WHERE username IN (?) ORDER BY id', [usernames]);
   const tasks = await dbRows(
     'SELECT t.* FROM tasks t JOIN users u ON u.id = t.owner WHERE u.username IN (?) ORDER BY t.id',

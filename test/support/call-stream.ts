@@ -3,6 +3,7 @@
  * test breaks something underneath. A call that gets no answer within `callTimeoutMs` is recorded
  * with status 0: a hang is a finding, never a stuck test.
  */
+import { waitUntil } from './wait-until.ts';
 
 export interface StreamedCall {
   /** The call's number in the stream (0, 1, 2 …). */
@@ -75,11 +76,7 @@ export class CallStream {
 
   /** Resolves once `condition` holds for the calls so far; throws after `timeoutMs`. */
   async waitFor(what: string, condition: (calls: readonly StreamedCall[]) => boolean, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition(this.calls)) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitUntil(`timed out after ${timeoutMs} ms waiting for ${what}`, () => condition(this.calls), timeoutMs, 20);
   }
 
   /** Stops sending and waits for the calls in flight to end. */

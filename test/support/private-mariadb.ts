@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { freePort } from '../../local/src/free-port.ts';
+import { stopProcess } from './stop-process.ts';
+import { waitUntil } from './wait-until.ts';
 
 const SERVER_BINARIES = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld', '/usr/bin/mariadbd'];
 const INSTALLERS = ['mariadb-install-db', 'mysql_install_db'];
@@ -38,19 +40,22 @@ const run = promisify(execFile);
 
 /** Waits until a connection to `url` can run a query; throws after `timeoutMs`. */
 async function untilAnswering(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`mariadbd exited with code ${server.exitCode} while starting`);
-    try {
-      const conn = await mysql.createConnection({ uri: url, connectTimeout: 1000 });
-      await conn.query('SELECT 1');
-      await conn.end();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`mariadbd did not answer within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  await waitUntil(
+    `mariadbd did not answer within ${timeoutMs} ms`,
+    async () => {
+      if (server.exitCode !== null) throw new Error(`mariadbd exited with code ${server.exitCode} while starting`);
+      try {
+        const conn = await mysql.createConnection({ uri: url, connectTimeout: 1000 });
+        await conn.query('SELECT 1');
+        await conn.end();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 /**
@@ -58,15 +63,18 @@ async function untilAnswering(url: string, server: ChildProcess, timeoutMs: numb
  * next scheduled, which on a busy machine can be tens of milliseconds after kill() returns.
  */
 async function untilStopped(pid: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const threads = await readdir(`/proc/${pid}/task`);
-    // The state is the first field after the parenthesised command name.
-    const states = await Promise.all(threads.map(async (t) => (await readFile(`/proc/${pid}/task/${t}/stat`, 'utf8')).replace(/^.*\) /s, '')[0]));
-    if (states.every((s) => s === 'T' || s === 't')) return;
-    if (Date.now() > deadline) throw new Error(`mariadbd ${pid} did not stop within 10 s (thread states ${states.join('')})`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  let states: string[] = [];
+  await waitUntil(
+    () => `mariadbd ${pid} did not stop within 10 s (thread states ${states.join('')})`,
+    async () => {
+      const threads = await readdir(`/proc/${pid}/task`);
+      // The state is the first field after the parenthesised command name.
+      states = await Promise.all(threads.map(async (t) => (await readFile(`/proc/${pid}/task/${t}/stat`, 'utf8')).replace(/^.*\) /s, '')[0]!));
+      return states.every((s) => s === 'T' || s === 't');
+    },
+    10_000,
+    5,
+  );
 }
 
 /** Makes a fresh data folder and starts a server on a free port. */
@@ -117,18 +125,8 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
     await untilAnswering(url, server, 60_000);
   };
 
-  const stopWith = (signal: NodeJS.Signals) =>
-    new Promise<void>((resolve) => {
-      const child = server;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-      // A clean shutdown that takes too long ends as a kill.
-      const kill = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), 20_000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill(signal);
-    });
+  // A clean shutdown that takes too long ends as a kill.
+  const stopWith = (signal: NodeJS.Signals): Promise<void> => (server ? stopProcess(server, 20_000, signal) : Promise.resolve());
 
   await start();
   return {

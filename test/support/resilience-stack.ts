@@ -3,16 +3,11 @@
  * secret and log file (in the run's log folder, see resilience-run.ts). `stop()` tears it all
  * down and fails if the stack logged a secret, password or token.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { dropDatabase } from '../../local/src/database.ts';
-import { jsonLines } from '../../local/src/log-sink.ts';
-import { type Stack, type StackOptions, startStack } from '../../local/src/stack.ts';
-import { testMysqlServer } from './global-stack.ts';
+import type { Stack, StackOptions } from '../../local/src/stack.ts';
+import { startIsolatedStack } from './isolated-stack.ts';
 import { describeLeaks, findLeaks, testJwtSecret } from './log-leaks.ts';
 import { repoRoot, testModelDir } from './paths.ts';
 
@@ -48,42 +43,27 @@ export function runLogDir(): string {
 }
 
 export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
-  const id = `${options.label.replace(/[^a-z0-9]/gi, '_')}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const mysqlUrl = `${options.mysqlServer ?? testMysqlServer}/todo_res_${id}`;
-  const dataDir = await mkdtemp(join(tmpdir(), `todo-res-${options.label}-`));
-  const logDir = runLogDir();
-  await mkdir(logDir, { recursive: true });
-  const logFile = join(logDir, `stack-${id}.log`);
-  const logStream = createWriteStream(logFile);
   const jwtSecret = testJwtSecret();
   const bucket = 'todo-images';
-  let stack: Stack;
-  try {
-    stack = await startStack({
-      repoRoot,
-      port: 0,
-      mysqlUrl,
-      dataDir,
+  const logDir = runLogDir();
+  const isolated = await startIsolatedStack({
+    label: options.label,
+    databasePrefix: 'todo_res',
+    logFile: (id) => join(logDir, `stack-${id}.log`),
+    mysqlServer: options.mysqlServer,
+    ...(options.withModel === false ? {} : { modelDir: testModelDir }),
+    stackOptions: {
       jwtSecret,
       s3Bucket: bucket,
-      ...(options.withModel === false ? {} : { modelDir: testModelDir }),
       functionEnv: { LOG_LEVEL: 'info', ...options.functionEnv },
       ...(options.replicas ? { replicas: options.replicas } : {}),
-      log: jsonLines((line) => logStream.write(line)),
       ...options.stackOptions,
-    });
-  } catch (err) {
-    logStream.end();
-    await rm(dataDir, { recursive: true, force: true });
-    await dropDatabase(mysqlUrl).catch(() => undefined);
-    throw err;
-  }
+    },
+  });
+  const { stack, mysqlUrl, dataDir, logFile } = isolated;
 
   const stop = async () => {
-    await stack.stop();
-    await new Promise((r) => logStream.end(r));
-    await dropDatabase(mysqlUrl);
-    await rm(dataDir, { recursive: true, force: true });
+    await isolated.stop();
     const leaks = findLeaks(await readFile(logFile, 'utf8'), logFile, [jwtSecret]);
     if (leaks.length > 0) throw new Error(`the ${options.label} stack logged secrets:\n${describeLeaks(leaks)}`);
   };

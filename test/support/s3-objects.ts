@@ -1,11 +1,12 @@
 /** The objects in a bucket of the embedded S3 server, read over its HTTP API (no credentials needed). */
 
-/** Every key in `bucket`; empty when the bucket does not exist yet. */
-export async function listObjectKeys(s3Url: string, bucket: string): Promise<string[]> {
+/** Every key in `bucket` (only those starting with `prefix` when given); empty when the bucket does not exist yet. */
+export async function listObjectKeys(s3Url: string, bucket: string, prefix?: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
     const query = new URLSearchParams({ 'list-type': '2', 'max-keys': '1000' });
+    if (prefix) query.set('prefix', prefix);
     if (token) query.set('continuation-token', token);
     const res = await fetch(`${s3Url}/${bucket}?${query}`, { signal: AbortSignal.timeout(10_000) });
     const xml = await res.text();

@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './repo.ts';
+import { functionHostScript } from '../../../test/support/paths.ts';
 
 /**
  * The node18 template emulation the local stack runs every function under (local/src/function-host.ts,
  * after openfaas/templates template/node18/index.js: Express + body-parser behind the watchdog),
  * as `pnpm build` leaves it.
  */
-export const hostScript = join(repoRoot, 'local', 'dist', 'function-host.js');
 
 /** One request as the gateway forwards it: `path` is what follows /function/<name>. */
 export interface FunctionRequest {
@@ -114,11 +113,11 @@ export async function startFunctionHost(options: {
   env: Record<string, string>;
   startTimeoutMs?: number;
 }): Promise<HostStart> {
-  if (!existsSync(hostScript)) throw new Error(`${hostScript} is missing: run "pnpm build"`);
+  if (!existsSync(functionHostScript)) throw new Error(`${functionHostScript} is missing: run "pnpm build"`);
   const started = Date.now();
   {
     const log = { text: '' };
-    const child = spawn(process.execPath, [hostScript], {
+    const child = spawn(process.execPath, [functionHostScript], {
       cwd: options.dir,
       env: {
         PATH: process.env.PATH ?? '',
